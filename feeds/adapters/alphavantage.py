@@ -13,7 +13,8 @@ Quirks:
 - Errors arrive with HTTP 200:
   ``{"Error Message": ...}`` (bad symbol, function or key: permanent);
   ``{"Note": ...}`` or ``{"Information": ...}`` for rate limits (per minute, or 25
-  a day on free keys) -> ``retry_after`` 60 s, or 3600 s for the daily quota; the
+  a day on free keys) -> ``retry_after`` 60 s when the text names a per-minute or
+  per-second limit, else 3600 s (the daily quota); the
   same keys also say "demo API key" or "premium endpoint", which are permanent.
   Some rate-limit texts quote the caller's API key; the adapter contract blanks it.
 - An unknown symbol is ``{"Global Quote": {}}``: a ``FeedError`` naming it.
@@ -43,7 +44,7 @@ FIELDS = {
     "change": "09. change",
 }
 RATE_LIMIT_RE = re.compile(r"rate limit|call frequency|calls per|requests per|sparingly", re.I)
-DAILY_RE = re.compile(r"per day|daily", re.I)
+PER_MINUTE_RE = re.compile(r"per minute|per second|sparingly", re.I)
 ENTITLEMENTS = ("realtime", "delayed")
 
 
@@ -100,7 +101,7 @@ def _raise_for_notice(data: dict, symbol: str) -> None:
         if not isinstance(text, str):
             continue
         if RATE_LIMIT_RE.search(text):
-            wait = 3600.0 if DAILY_RE.search(text) else 60.0
+            wait = 60.0 if PER_MINUTE_RE.search(text) else 3600.0
             raise FeedError(f"alphavantage rate limit: {text}", retry_after=wait)
         raise FeedError(f"alphavantage refused {symbol}: {text}", permanent=True)
 

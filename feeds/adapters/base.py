@@ -61,10 +61,13 @@ class FeedSpec:
 
 @dataclass(frozen=True)
 class ProviderRequest:
-    """One HTTP request of a poll. ``tag`` tells ``parse`` what was asked (e.g. a symbol)."""
+    """One HTTP request of a poll. ``tag`` tells ``parse`` what was asked (e.g. a symbol).
+
+    ``params`` and ``headers`` are kept out of ``repr``: either may carry an API key.
+    """
 
     url: str
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict, repr=False)
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     tag: str = ""
 
@@ -204,7 +207,8 @@ def _guard(fn: Callable, adapter: str) -> Callable:
         try:
             return fn(*args)
         except FeedError as exc:
-            message = redact(exc.message, secret)[:_MAX_MESSAGE]
+            message = exc.message if exc.message.startswith(adapter) else f"{adapter}: {exc.message}"
+            message = redact(message, secret)[:_MAX_MESSAGE]
             raise FeedError(message, permanent=exc.permanent, retry_after=exc.retry_after) from None
         except _UNFORESEEN as exc:
             message = f"{adapter}: unexpected response shape ({type(exc).__name__}: {exc})"

@@ -86,7 +86,7 @@ def parse(response: ProviderResponse, spec: FeedSpec) -> list[Record]:
     if isinstance(items, dict):
         items = [items]
     if not isinstance(items, list):
-        raise FeedError(f"json: items path leads to a {type(items).__name__}, not a list or object")
+        raise FeedError(f"json: items path leads to {json_type(items)}, not a list or object")
     wanted = {s.upper() for s in spec.symbols}
     records = []
     for index, item in enumerate(items):
@@ -95,6 +95,17 @@ def parse(response: ProviderResponse, spec: FeedSpec) -> list[Record]:
         if not wanted or record["symbol"] in wanted or raw_symbol in wanted:
             records.append(record)
     return records
+
+
+def json_type(value: object) -> str:
+    """How JSON would name the type of a decoded value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _record(item: object, index: int, paths: dict[str, tuple], spec: FeedSpec) -> Record:

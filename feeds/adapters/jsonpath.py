@@ -48,7 +48,7 @@ def resolve_path(data: Any, path: str | tuple[Step, ...]) -> Any:
 
 
 def _step(value: Any, step: Step, walked: tuple[Step, ...]) -> Any:
-    where = _render(walked)
+    where = _render(walked[:-1])
     if isinstance(step, str) and isinstance(value, dict):
         if step in value:
             return value[step]
@@ -65,4 +65,4 @@ def _render(steps: tuple[Step, ...]) -> str:
     out = ""
     for step in steps:
         out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else step)
-    return out or "(root)"
+    return out or "(top level)"
