@@ -14,8 +14,8 @@ Quirks:
   ``{"Error Message": ...}`` (bad symbol, function or key: permanent);
   ``{"Note": ...}`` or ``{"Information": ...}`` for rate limits (per minute, or 25
   a day on free keys) -> ``retry_after`` 60 s when the text names a per-minute or
-  per-second limit, else 3600 s (the daily quota); the
-  same keys also say "demo API key" or "premium endpoint", which are permanent.
+  per-second limit, else 3600 s (the daily quota). The same keys also carry
+  "demo API key" and "premium endpoint" refusals, which are permanent.
   Some rate-limit texts quote the caller's API key; the adapter contract blanks it.
 - An unknown symbol is ``{"Global Quote": {}}``: a ``FeedError`` naming it.
 """
