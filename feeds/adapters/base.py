@@ -7,7 +7,7 @@ makes (``requests``) and turns each provider response into normalized records
 Anything wrong with a response (bad status, error body, malformed payload) is a
 ``FeedError`` whose message says what was wrong, in words an operator can act on,
 and never contains credentials. ``Adapter`` enforces the last two for every
-adapter: its ``parse`` and ``requests`` are wrapped so that a stray ``KeyError`` or
+adapter: its functions are wrapped so that a stray ``KeyError`` or
 ``TypeError`` from an unforeseen payload still becomes a ``FeedError``, and so that
 the feed's credential is blanked out of every message (some providers echo the key
 back in their error text).
@@ -46,6 +46,14 @@ class FeedError(Exception):
         self.message = message
         self.permanent = permanent
         self.retry_after = retry_after
+
+    def __reduce__(self) -> tuple:
+        """Keep ``permanent`` and ``retry_after`` when pickled (e.g. across a worker boundary)."""
+        return (_rebuild_feed_error, (type(self), self.message, self.permanent, self.retry_after))
+
+
+def _rebuild_feed_error(cls: type, message: str, permanent: bool, retry_after: float | None) -> FeedError:
+    return cls(message, permanent=permanent, retry_after=retry_after)
 
 
 @dataclass(frozen=True)
@@ -198,14 +206,14 @@ _UNFORESEEN = (KeyError, IndexError, TypeError, ValueError, AttributeError, Arit
 
 
 def _guard(fn: Callable, adapter: str) -> Callable:
-    """Wrap ``parse``/``requests`` so errors are ``FeedError`` and never show the credential."""
+    """Wrap ``parse``/``requests``/``validate`` so errors are ``FeedError`` without the credential."""
 
     @functools.wraps(fn)
-    def guarded(*args: Any) -> Any:
-        spec = args[-1]
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        spec = kwargs.get("spec", args[-1] if args else None)
         secret = getattr(spec, "credentials", "") or ""
         try:
-            return fn(*args)
+            return fn(*args, **kwargs)
         except FeedError as exc:
             message = exc.message if exc.message.startswith(adapter) else f"{adapter}: {exc.message}"
             message = redact(message, secret)[:_MAX_MESSAGE]
@@ -222,7 +230,8 @@ def _guard(fn: Callable, adapter: str) -> Callable:
 class Adapter:
     """A registered provider parser (see ``feeds.adapters.ADAPTERS``).
 
-    ``parse`` and ``requests`` are guarded on construction (see the module doc).
+    ``parse``, ``requests`` and ``validate`` are guarded on construction (see the
+    module doc): whatever goes wrong in them reaches the caller as a ``FeedError``.
     """
 
     name: str
@@ -233,7 +242,7 @@ class Adapter:
     validate: Callable[[FeedSpec], None] = lambda spec: None
 
     def __post_init__(self) -> None:
-        for attr in ("parse", "requests"):
+        for attr in ("parse", "requests", "validate"):
             fn = getattr(self, attr)
             if not getattr(fn, "__feed_guarded__", False):
                 object.__setattr__(self, attr, _guard(fn, self.name))

@@ -149,3 +149,28 @@ def test_requests_never_show_credential_in_repr(name):
     spec = CASES[name][0]
     for request in get_adapter(name).requests(spec):
         assert SECRET not in repr(request) and SECRET not in request.url
+
+
+def test_feed_error_survives_pickling():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(FeedError("x failed", permanent=True, retry_after=12.5)))
+    assert (err.message, err.permanent, err.retry_after, str(err)) == ("x failed", True, 12.5, "x failed")
+
+
+def test_unforeseen_exception_becomes_feed_error_without_secret():
+    from feeds.adapters.base import Adapter
+
+    def parse(response, spec):
+        return {}["missing " + spec.credentials]
+
+    adapter = Adapter(name="demo", label="Demo", kind="quote", parse=parse)
+    spec = FeedSpec("f", "https://x.test", credentials=SECRET)
+    with pytest.raises(FeedError, match=r"demo: unexpected response shape \(KeyError: 'missing \*\*\*'\)"):
+        adapter.parse(response(b"{}"), spec=spec)
+
+
+def test_validate_is_guarded_too():
+    spec = FeedSpec("f", "https://api.test/q", options={"symbol": "s", "price": "p", "symbol_map": ["x"]})
+    with pytest.raises(FeedError, match="json: option symbol_map must be an object"):
+        get_adapter("json").validate(spec)
