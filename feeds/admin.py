@@ -19,7 +19,17 @@ class FeedForm(forms.ModelForm):
 
     class Meta:
         model = Feed
-        fields = "__all__"
+        fields = (
+            "name",
+            "adapter",
+            "url",
+            "symbols",
+            "options",
+            "credentials",
+            "enabled",
+            "interval",
+            "timeout",
+        )
 
     def clean_credentials(self) -> str:
         value = self.cleaned_data.get("credentials", "")

@@ -31,7 +31,11 @@ class Command(BaseCommand):
         try:
             feed.full_clean()
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from None
+            raise CommandError(
+                "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            ) from None
         created = feed.pk is None
         feed.save()
-        self.stdout.write(f"{'added' if created else 'updated'} feed {feed.name} ({feed.adapter}, {feed.url})")
+        self.stdout.write(
+            f"{'added' if created else 'updated'} feed {feed.name} ({feed.adapter}, {feed.url})"
+        )
