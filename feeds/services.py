@@ -102,7 +102,7 @@ def _record_success(feed: Feed, started: float, result: PollResult) -> None:
         last_latency_ms=int((time.monotonic() - started) * 1000),
         updates_published=F("updates_published") + len(result.updates),
     )
-    log.info("feed=%s poll ok updates=%d", feed.name, len(result.updates))
+    log.debug("feed=%s poll ok updates=%d", feed.name, len(result.updates))
 
 
 def _record_failure(feed: Feed, exc: FeedError, started: float, result: PollResult) -> None:

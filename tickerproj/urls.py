@@ -3,5 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("demo/", include("feeds.demo.urls")),
     path("", include("dashboard.urls")),
 ]
