@@ -27,6 +27,7 @@ import re
 from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, check_status
 from feeds.adapters.checks import (
     check_option_names,
+    display_name,
     publish_symbol,
     request_tag,
     require_credentials,
@@ -87,6 +88,7 @@ def parse(response: ProviderResponse, spec: FeedSpec) -> list[Record]:
             price=quote["05. price"],
             source=spec.name,
             change_pct=change_pct,
+            name=display_name(symbol, spec),
             **{field: quote.get(key) for field, key in FIELDS.items()},
         )
     ]

@@ -26,7 +26,7 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, check_status
-from feeds.adapters.checks import check_option_names, publish_symbol, require_http_url
+from feeds.adapters.checks import check_option_names, display_name, publish_symbol, require_http_url
 from feeds.schema import Record, make_quote, to_number
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ def _quote(item: dict, spec: FeedSpec, *, asked: bool) -> Record | None:
         low=item.get("lowPrice"),
         prev_close=item.get("prevClosePrice"),
         volume=item.get("volume"),
+        name=display_name(pair, spec),
     )
 
 

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from feeds.adapters.base import FeedError, FeedSpec
 from feeds.schema import canonical_symbol
 
-COMMON_OPTIONS = frozenset({"symbol_map"})
+COMMON_OPTIONS = frozenset({"symbol_map", "names"})
+"""Options every adapter accepts: ``symbol_map`` (above) and ``names``, display names
+by symbol (``{"BTCUSDT": "Bitcoin"}``) published as quotes' ``name``."""
 
 
 def symbol_map(spec: FeedSpec) -> dict[str, str]:
@@ -24,6 +26,18 @@ def symbol_map(spec: FeedSpec) -> dict[str, str]:
     if not isinstance(raw, Mapping):
         raise FeedError("option symbol_map must be an object of provider symbol -> symbol")
     return {str(key).strip().upper(): value for key, value in raw.items()}
+
+
+def display_name(provider_symbol: str, spec: FeedSpec) -> str | None:
+    """The operator's display name for a symbol (``options.names``), by provider or published symbol."""
+    names = spec.options.get("names") or {}
+    if not isinstance(names, Mapping):
+        raise FeedError("option names must be an object of symbol -> display name")
+    wanted = {provider_symbol.strip().upper(), publish_symbol(provider_symbol, spec)}
+    for key, value in names.items():
+        if str(key).strip().upper() in wanted and value:
+            return str(value)
+    return None
 
 
 def publish_symbol(provider_symbol: object, spec: FeedSpec) -> str:
@@ -69,8 +83,15 @@ def check_option_names(spec: FeedSpec, allowed: Iterable[str]) -> None:
             f"unknown option(s) {', '.join(unknown)}; this adapter knows {', '.join(sorted(known))}",
             permanent=True,
         )
-    mapping = symbol_map(spec)
-    for key, value in mapping.items():
+    check_common_options(spec)
+
+
+def check_common_options(spec: FeedSpec) -> None:
+    """``names`` must map symbols to text, ``symbol_map`` to canonical symbols."""
+    names = spec.options.get("names") or {}
+    if not isinstance(names, Mapping) or not all(isinstance(v, str) for v in names.values()):
+        raise FeedError("option names must be an object of symbol -> display name", permanent=True)
+    for key, value in symbol_map(spec).items():
         try:
             canonical_symbol(value)
         except FeedError as exc:

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, check_status
 from feeds.adapters.checks import (
     check_option_names,
+    display_name,
     publish_symbol,
     request_tag,
     require_http_url,
@@ -62,6 +63,7 @@ def parse(response: ProviderResponse, spec: FeedSpec) -> list[Record]:
             source=spec.name,
             ts=data.get("time"),
             volume=data.get("volume"),
+            name=display_name(product, spec),
         )
     ]
 

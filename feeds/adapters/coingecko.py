@@ -29,7 +29,13 @@ import re
 from urllib.parse import urlsplit
 
 from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, check_status
-from feeds.adapters.checks import check_option_names, publish_symbol, require_http_url, require_symbols
+from feeds.adapters.checks import (
+    check_option_names,
+    display_name,
+    publish_symbol,
+    require_http_url,
+    require_symbols,
+)
 from feeds.schema import Record, make_quote
 
 log = logging.getLogger(__name__)
@@ -101,6 +107,7 @@ def parse(response: ProviderResponse, spec: FeedSpec) -> list[Record]:
                 ts=entry.get("last_updated_at"),
                 change_pct=entry.get(f"{vs}_24h_change"),
                 currency=vs.upper(),
+                name=display_name(coin, spec),
             )
         )
     if not records:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, check_status
 from feeds.adapters.checks import (
     check_option_names,
+    display_name,
     publish_symbol,
     request_tag,
     require_credentials,
@@ -72,6 +73,7 @@ def parse(response: ProviderResponse, spec: FeedSpec) -> list[Record]:
             ts=data.get("t") or None,
             change=data.get("d"),
             change_pct=data.get("dp"),
+            name=display_name(symbol, spec),
             **extra,
         )
     ]

@@ -16,7 +16,7 @@ each item::
 - ``change``, ``change_pct``, ``open``, ``high``, ``low``, ``prev_close``,
   ``volume``, ``ts``, ``name``, ``currency``: optional. A path missing from an item
   leaves that field out; a value that is present but not a number is an error.
-- ``symbol_map``: as for every adapter. The feed's ``symbols``, if any, filter
+- ``symbol_map`` and ``names``: as for every adapter (``checks``). The feed's ``symbols``, if any, filter
   the items (by the published symbol or the provider's symbol).
 
 ``validate`` says exactly why a mapping cannot work; ``parse`` runs it first.
@@ -27,9 +27,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderResponse, check_status
-from feeds.adapters.checks import COMMON_OPTIONS, publish_symbol, require_http_url, symbol_map
+from feeds.adapters.checks import (
+    COMMON_OPTIONS,
+    check_common_options,
+    display_name,
+    publish_symbol,
+    require_http_url,
+)
 from feeds.adapters.jsonpath import PathError, parse_path, resolve_path
-from feeds.schema import QUOTE_FIELDS, Record, canonical_symbol, make_quote
+from feeds.schema import QUOTE_FIELDS, Record, make_quote
 
 REQUIRED = ("symbol", "price")
 OPTIONAL = tuple(f for f in QUOTE_FIELDS if f != "price") + ("ts", "name", "currency")
@@ -67,11 +73,7 @@ def mapping_paths(spec: FeedSpec) -> dict[str, tuple]:
             paths[key] = parse_path(raw)
         except PathError as exc:
             raise FeedError(f"options.{key}: {exc.message}", permanent=True) from None
-    for provider_symbol, target in symbol_map(spec).items():
-        try:
-            canonical_symbol(target)
-        except FeedError as exc:
-            raise FeedError(f"symbol_map[{provider_symbol!r}]: {exc.message}", permanent=True) from None
+    check_common_options(spec)
     return paths
 
 
@@ -124,6 +126,9 @@ def _record(item: object, index: int, paths: dict[str, tuple], spec: FeedSpec) -
     symbol = fields.pop("symbol")
     if isinstance(symbol, int | float) and not isinstance(symbol, bool):
         symbol = str(symbol)
+    if not isinstance(symbol, str):
+        raise FeedError(f"json: item {index} symbol is {symbol!r}, not text")
+    fields.setdefault("name", display_name(symbol, spec))
     return make_quote(symbol=publish_symbol(symbol, spec), source=spec.name, **fields)
 
 

@@ -34,7 +34,13 @@ from feeds.adapters.base import (
     check_status,
     snippet,
 )
-from feeds.adapters.checks import check_option_names, publish_symbol, require_http_url, require_symbols
+from feeds.adapters.checks import (
+    check_option_names,
+    display_name,
+    publish_symbol,
+    require_http_url,
+    require_symbols,
+)
 from feeds.schema import Record, make_quote
 
 log = logging.getLogger(__name__)
@@ -104,6 +110,7 @@ def _quote(cells: dict[str, str], spec: FeedSpec) -> Record:
         price=cells["Close"],
         source=spec.name,
         ts=_warsaw_time(cells.get("Date"), cells.get("Time"), symbol),
+        name=display_name(symbol, spec),
         **extra,
     )
 

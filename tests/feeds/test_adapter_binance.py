@@ -137,3 +137,12 @@ def test_validate_rejects_unknown_option_and_bad_url():
         ADAPTER.validate(feed(vs_currency="usd"))
     with pytest.raises(FeedError, match="not an http\\(s\\) URL"):
         ADAPTER.validate(FeedSpec(name="bn", url="ftp://x"))
+
+
+def test_names_option_gives_quote_names(load):
+    spec = feed("LTCBTC", "ETHBTC", names={"ETHBTC": "Ether / Bitcoin"})
+    recs = ADAPTER.parse(load("binance", "ticker_price_bulk.json"), spec)
+    assert [(r["symbol"], r.get("name")) for r in recs] == [("LTCBTC", None), ("ETHBTC", "Ether / Bitcoin")]
+    ADAPTER.validate(spec)
+    with pytest.raises(FeedError, match="option names must be an object of symbol -> display name"):
+        ADAPTER.validate(feed(names={"ETHBTC": 5}))

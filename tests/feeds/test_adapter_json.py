@@ -175,3 +175,11 @@ class TestPaths:
     def test_resolve_errors_name_the_step(self, path, message):
         with pytest.raises(PathError, match=message):
             resolve_path(self.DOC, path)
+
+
+def test_names_option_when_item_has_no_name(load):
+    options = {"symbol": "symbol", "price": "price", "names": {"ltcbtc": "Litecoin"}}
+    (rec,) = ADAPTER.parse(load("binance", "ticker_price_single.json"), feed(options))
+    assert rec["name"] == "Litecoin"
+    with pytest.raises(FeedError, match="option names must be an object"):
+        ADAPTER.validate(feed({"symbol": "s", "price": "p", "names": ["x"]}))
