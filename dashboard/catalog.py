@@ -1,11 +1,22 @@
-"""A per-process cache of the symbol catalog, so subscribing costs no database query."""
+"""A per-process cache of the symbol catalog, so subscribing costs no database query.
+
+One refresh runs at a time and every caller that needs it awaits that same task (a
+lock would queue thousands of subscribers in a reconnect storm). A catalog older than
+``REFRESH_S`` is served as it is while a refresh runs in the background; only the first
+load, and a miss (a symbol not in the catalog), wait for fresh entries.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
+from channels.db import aclose_old_connections
+
 from feeds.selectors import symbol_catalog
+
+log = logging.getLogger("ticker.catalog")
 
 REFRESH_S = 2.0
 
@@ -14,20 +25,35 @@ class Catalog:
     def __init__(self) -> None:
         self._entries: dict[str, dict] = {}
         self._loaded = 0.0
-        self._lock = asyncio.Lock()
+        self._refresh: asyncio.Task | None = None
 
-    async def entries(self, *, max_age: float = REFRESH_S) -> dict[str, dict]:
+    async def entries(self, *, max_age: float = REFRESH_S, wait: bool = False) -> dict[str, dict]:
+        """The catalog; refreshed when older than ``max_age`` (awaited if ``wait`` or never loaded)."""
         if time.monotonic() - self._loaded > max_age:
-            async with self._lock:
-                if time.monotonic() - self._loaded > max_age:
-                    self._entries = await symbol_catalog()
-                    self._loaded = time.monotonic()
+            task = self._refresh or self._start_refresh()
+            if wait or not self._loaded:
+                await asyncio.shield(task)
         return self._entries
+
+    def _start_refresh(self) -> asyncio.Task:
+        self._refresh = asyncio.get_running_loop().create_task(self._load())
+        self._refresh.add_done_callback(self._refreshed)
+        return self._refresh
+
+    async def _load(self) -> None:
+        await aclose_old_connections()
+        self._entries = await symbol_catalog()
+        self._loaded = time.monotonic()
+
+    def _refreshed(self, task: asyncio.Task) -> None:
+        self._refresh = None
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("symbol catalog refresh failed: %s", task.exception())
 
     async def split(self, symbols: tuple[str, ...]) -> tuple[list[str], list[str]]:
         """(known, unknown); a miss refreshes a catalog older than half a second once."""
         entries = await self.entries()
         if any(s not in entries for s in symbols):
-            entries = await self.entries(max_age=0.5)
+            entries = await self.entries(max_age=0.5, wait=True)
         known = [s for s in symbols if s in entries]
         return known, [s for s in symbols if s not in entries]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -30,6 +31,17 @@ class TickerConsumer(AsyncWebsocketConsumer):
         self.box = Outbox(
             self._send_text, on_stall=self._stalled, max_stall=settings.TICKER_SLOW_VIEWER_CLOSE_S
         )
+
+    async def dispatch(self, message: dict) -> None:
+        """Channels' dispatch without its per-message ``close_old_connections`` thread hop.
+
+        This consumer touches no database (the catalog closes stale connections itself);
+        a thread hop per connect and per client frame serialises a reconnect storm.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"no handler for message type {message['type']}")
+        await handler(message)
 
     async def _send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
