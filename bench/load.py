@@ -12,7 +12,7 @@ the ``subscribed`` ack and all snapshots arrived. It then prints one JSON line
 ``sent_at`` gives a publish→receipt delay, and with ``--seq`` each connection checks that
 every symbol's ``seq`` only grows by one (duplicates and gaps are counted). With
 ``--stall N`` the first N connections stop reading at ``stall.at`` and resume at
-``stall.resume`` (their socket's receive buffer is set small, like a slow link), and
+``stall.resume`` (with a 64 KiB receive buffer, set before connecting), and
 report what they got after resuming and how they were closed. At ``until`` it prints one
 JSON line of results and exits.
 
@@ -118,9 +118,6 @@ class Conn(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self.t = transport
-        if self.stalls:
-            sock = transport.get_extra_info("socket")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.run.a.stall_rcvbuf)
         key = base64.b64encode(os.urandom(16)).decode()
         host = f"{self.run.a.host}:{self.run.a.port}"
         ext = (
@@ -271,9 +268,17 @@ async def connect_all(run: Run, a: argparse.Namespace) -> list[Conn]:
     async def one(i: int) -> Conn | None:
         k = a.offset + i
         syms = [f"S{(k * a.per + j) % a.universe}" for j in range(a.per)]
+        stalls = i < a.stall
         for _ in range(50):
             try:
-                _, c = await loop.create_connection(lambda: Conn(run, i, syms, i < a.stall), a.host, a.port)
+                if stalls and a.stall_rcvbuf:
+                    sock = socket.socket()
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, a.stall_rcvbuf)
+                    sock.setblocking(False)
+                    await loop.sock_connect(sock, (a.host, a.port))
+                    _, c = await loop.create_connection(lambda: Conn(run, i, syms, stalls), sock=sock)
+                else:
+                    _, c = await loop.create_connection(lambda: Conn(run, i, syms, stalls), a.host, a.port)
                 return c
             except OSError:
                 await asyncio.sleep(0.05)
@@ -388,7 +393,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--sample", type=int, default=10)
     p.add_argument("--seq", action="store_true", help="count seq duplicates and gaps")
     p.add_argument("--stall", type=int, default=0, help="connections that stop reading for a while")
-    p.add_argument("--stall-rcvbuf", type=int, default=4096)
+    p.add_argument(
+        "--stall-rcvbuf", type=int, default=65536, help="receive buffer of stalled sockets (0: OS default)"
+    )
     return p.parse_args(argv)
 
 

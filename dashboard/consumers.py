@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from dashboard import protocol
+from dashboard import protocol, transport
 from dashboard.hub import Hub, get_hub
 from dashboard.outbox import Outbox
 from dashboard.protocol import ProtocolError, Request
@@ -28,6 +27,7 @@ class TickerConsumer(AsyncWebsocketConsumer):
         self.hub: Hub = await get_hub()
         self.subscriptions: set[str] = set()
         await self.accept()
+        transport.limit_send_buffer(self.base_send, settings.TICKER_WS_SEND_BUFFER)
         self.box = Outbox(
             self._send_text, on_stall=self._stalled, max_stall=settings.TICKER_SLOW_VIEWER_CLOSE_S
         )
@@ -48,13 +48,25 @@ class TickerConsumer(AsyncWebsocketConsumer):
 
     def _stalled(self) -> None:
         log.info("closing a viewer that stayed behind for %.0fs", settings.TICKER_SLOW_VIEWER_CLOSE_S)
-        asyncio.get_running_loop().create_task(self._close_slow())
+        self._closing = asyncio.get_running_loop().create_task(self._close_slow())
 
     async def _close_slow(self) -> None:
-        self.box.close()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.close(code=CLOSE_SLOW_CONSUMER), timeout=1.0)
-        await self.websocket_disconnect({"code": CLOSE_SLOW_CONSUMER})
+        """Close with 4001 behind what the socket already holds; abort a peer that reads nothing.
+
+        The close frame can only go out once the peer reads what is buffered before it,
+        so it gets the same grace again; after that the TCP connection is dropped.
+        """
+        self.hub.unsubscribe(self.box, self.subscriptions)
+        grace = settings.TICKER_SLOW_VIEWER_CLOSE_S
+        try:
+            await asyncio.wait_for(self.close(code=CLOSE_SLOW_CONSUMER), timeout=grace)
+        except TimeoutError:
+            dropped = transport.abort(self.base_send)
+            log.info(
+                "a slow viewer read nothing for another %.0fs; %s",
+                grace,
+                "dropped its connection" if dropped else "the server keeps its socket until the peer goes",
+            )
 
     async def disconnect(self, code: int) -> None:
         box = getattr(self, "box", None)

@@ -37,6 +37,7 @@ class Hub:
         self.subs: dict[str, set[Outbox]] = {}
         self.latest: dict[str, tuple[int, str, dict]] = {}  # symbol -> (seq, update frame, update)
         self.state: dict[str, str] = {}  # symbol -> "stale" while its feed is down
+        self._store_seqs: dict[str, int] = {}  # symbol -> seq in the store at the last reconcile
         self._joined: dict[str, asyncio.Future] = {}
         self._idle_since: dict[str, float] = {}
         self._tasks: list[asyncio.Task] = []
@@ -173,11 +174,20 @@ class Hub:
                 healthy = False
 
     async def reconcile(self) -> int:
-        """Replay from the store any value newer than what this process has seen."""
+        """Replay from the store what the channel layer lost; returns how many were replayed.
+
+        A symbol counts as lost when the store already held a newer value at the previous
+        reconcile and it has still not arrived: values merely in flight are left to the
+        layer, so a busy process does not skip updates its viewers would otherwise get.
+        """
         joined = [s for s, f in self._joined.items() if f.done()]
+        snapshots = await self.store.snapshots(joined)
+        previous, self._store_seqs = self._store_seqs, {s: u["seq"] for s, u in snapshots.items()}
         applied = 0
-        for update in (await self.store.snapshots(joined)).values():
-            applied += self.apply(update)
+        for symbol, update in snapshots.items():
+            cur = self.latest.get(symbol)
+            if previous.get(symbol, -1) > (cur[0] if cur is not None else -1):
+                applied += self.apply(update)
         if applied:
             log.info("reconcile replayed %d updates the channel layer did not deliver", applied)
         return applied

@@ -1,9 +1,15 @@
 """One connection's outgoing frames: ordered control frames, conflated data frames.
 
-Control frames (acks, snapshots, errors) are sent in order. Data frames are keyed
-by symbol: while the socket is busy, a newer value replaces the unsent one, so a
+Control frames (acks, snapshots, errors, status) are sent in order. Data frames are
+keyed by symbol: while the socket is busy, a newer value replaces the unsent one, so a
 slow viewer's buffer is bounded by its subscription count and it always gets the
-latest value. A viewer stuck on one send longer than ``max_stall`` is closed.
+latest value. The server's own buffer in front of the socket is bounded too: uvicorn's
+``send`` waits while the transport is paused (its write buffer is over 64 KiB).
+
+A viewer "stays behind" when one batch has not gone out for ``max_stall`` seconds while
+newer values keep arriving, or when it lets ``max_control`` control frames pile up.
+Then the outbox stops (its writer is cancelled, unsent frames dropped) and calls
+``on_stall`` once; closing the connection is the caller's job.
 """
 
 from __future__ import annotations
@@ -13,9 +19,22 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+MAX_CONTROL = 1024
+
 
 class Outbox:
-    __slots__ = ("_send", "_on_stall", "_max_stall", "_control", "_pending", "_wake", "_busy_since", "_task")
+    __slots__ = (
+        "_send",
+        "_on_stall",
+        "_max_stall",
+        "_max_control",
+        "_control",
+        "_pending",
+        "_wake",
+        "_busy_since",
+        "_task",
+        "stalled",
+    )
 
     conflated = 0  # process-wide count of frames replaced before they were sent
     sent = 0
@@ -26,20 +45,27 @@ class Outbox:
         *,
         on_stall: Callable[[], None],
         max_stall: float,
+        max_control: int = MAX_CONTROL,
     ) -> None:
         self._send = send
         self._on_stall = on_stall
         self._max_stall = max_stall
+        self._max_control = max_control
         self._control: deque[str] = deque()
         self._pending: dict[str, str] = {}
         self._wake = asyncio.Event()
         self._busy_since = 0.0
-        self._task = asyncio.get_running_loop().create_task(self._run())
+        self.stalled = False
+        self._task: asyncio.Task | None = asyncio.get_running_loop().create_task(self._run())
 
     def control(self, frame: str) -> None:
         """Queue a frame that must arrive, in order, before later data frames."""
+        if self._task is None:
+            return
         self._control.append(frame)
         self._wake.set()
+        if len(self._control) > self._max_control:
+            self._stall()
 
     def put(self, key: str, frame: str) -> None:
         """Queue the latest data frame for ``key``, replacing an unsent older one."""
@@ -47,7 +73,10 @@ class Outbox:
         if key in pending:
             Outbox.conflated += 1
             if self._busy_since and time.monotonic() - self._busy_since > self._max_stall:
-                self._on_stall()
+                self._stall()
+                return
+        elif self._task is None:
+            return
         pending[key] = frame
         self._wake.set()
 
@@ -55,7 +84,19 @@ class Outbox:
         return len(self._control) + len(self._pending)
 
     def close(self) -> None:
-        self._task.cancel()
+        """Stop sending; unsent frames are dropped."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+        self._control.clear()
+        self._pending.clear()
+
+    def _stall(self) -> None:
+        if self.stalled:
+            return
+        self.stalled = True
+        self.close()
+        self._on_stall()
 
     async def _run(self) -> None:
         send, control = self._send, self._control
