@@ -53,11 +53,11 @@ class TickerConsumer(AsyncWebsocketConsumer):
     async def _close_slow(self) -> None:
         """Close with 4001 behind what the socket already holds; abort a peer that reads nothing.
 
-        The close frame can only go out once the peer reads what is buffered before it,
-        so it gets the same grace again; after that the TCP connection is dropped.
+        The close frame can only go out once the peer reads what is buffered before it;
+        a peer that has not done so within ``TICKER_SLOW_VIEWER_GRACE_S`` is dropped.
         """
         self.hub.unsubscribe(self.box, self.subscriptions)
-        grace = settings.TICKER_SLOW_VIEWER_CLOSE_S
+        grace = settings.TICKER_SLOW_VIEWER_GRACE_S
         try:
             await asyncio.wait_for(self.close(code=CLOSE_SLOW_CONSUMER), timeout=grace)
         except TimeoutError:

@@ -155,6 +155,9 @@ TICKER_MAX_RESPONSE_BYTES = env.int("TICKER_MAX_RESPONSE_BYTES", default=5 * 102
 TICKER_HUB_RECONCILE_S = env.float("TICKER_HUB_RECONCILE_S", default=2.0)
 TICKER_HUB_RENEW_S = env.float("TICKER_HUB_RENEW_S", default=60.0)
 TICKER_SLOW_VIEWER_CLOSE_S = env.float("TICKER_SLOW_VIEWER_CLOSE_S", default=10.0)
+# A viewer closed for being behind has this long to read up to its close frame (4001)
+# before its TCP connection is dropped.
+TICKER_SLOW_VIEWER_GRACE_S = env.float("TICKER_SLOW_VIEWER_GRACE_S", default=10.0)
 # Kernel send buffer per WebSocket (bytes; 0 = the OS default): bounds how much stale data
 # queues for a viewer that stopped reading before its outbox conflates (docs/performance.md).
 TICKER_WS_SEND_BUFFER = env.int("TICKER_WS_SEND_BUFFER", default=64 * 1024)

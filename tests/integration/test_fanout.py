@@ -1,0 +1,189 @@
+"""Fan-out with real parts: uvicorn web processes, Redis (store and pub/sub layer), WebSocket clients.
+
+Updates are committed and published from this test process through the project's own
+``RedisStore.commit`` and ``updates_publish``, on the same Redis prefix as the web processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+import pytest
+
+from feeds.models import Feed
+from feeds.publish import updates_publish
+from feeds.store import RedisStore
+from tests import wsclient
+from tests.processes import start_web
+from tests.wsclient import PausableClient
+
+pytestmark = pytest.mark.integration
+
+SYMBOLS = [f"F{i}" for i in range(50)]
+NAME = "x" * 400  # bigger frames fill a stalled socket's buffers sooner
+
+
+@pytest.fixture
+def publisher(process_env, settings):
+    """Commit-and-publish on the web processes' Redis prefix, as a worker does."""
+    url, prefix = process_env["REDIS_URL"], process_env["TICKER_REDIS_PREFIX"]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [url], "prefix": f"{prefix}:layer"},
+        }
+    }
+    Feed.objects.create(
+        name="fanout", adapter="binance", url="http://127.0.0.1:9/", symbols=",".join(SYMBOLS), interval=60
+    )
+    store = RedisStore(url, prefix, 50)
+    n = 0
+
+    async def publish(symbols: list[str]) -> list[dict]:
+        nonlocal n
+        n += 1
+        records = [
+            {"symbol": s, "kind": "quote", "ts": _now(), "source": "fanout", "price": n, "name": NAME}
+            for s in symbols
+        ]
+        committed = store.commit(records)
+        await updates_publish(committed)
+        return committed
+
+    return publish
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def subscribe(ws, symbols: list[str]) -> dict[str, int]:
+    """Subscribe and read the ack and snapshots; returns each symbol's snapshot seq."""
+    await wsclient.send(ws, action="subscribe", symbols=symbols)
+    assert (await wsclient.recv(ws))["type"] == "subscribed"
+    seqs = {}
+    while len(seqs) < len(symbols):
+        frame = await wsclient.recv(ws)
+        assert frame["type"] == "snapshot", frame
+        seqs[frame["symbol"]] = frame["seq"]
+    return seqs
+
+
+async def drain(ws, quiet: float) -> list[dict]:
+    """Read until nothing arrives for ``quiet`` seconds."""
+    frames = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            frames.append(json.loads(await asyncio.wait_for(ws.recv(), quiet)))
+    return frames
+
+
+async def test_a_reader_that_stops_gets_conflated_latest_values_then_4001_while_others_keep_up(
+    process_env, publisher
+):
+    close_s = 4.0
+    web, port = start_web({**process_env, "TICKER_SLOW_VIEWER_CLOSE_S": str(close_s), "LOG_LEVEL": "INFO"})
+    slow = None
+    try:
+        await publisher(SYMBOLS)
+        fast_seen: dict[str, list[int]] = {s: [] for s in SYMBOLS}
+        async with wsclient.connect(port) as fast:
+            await subscribe(fast, SYMBOLS)
+            slow = await PausableClient.connect(port)
+            slow.send(action="subscribe", symbols=SYMBOLS)
+            await slow.wait_frames(1 + len(SYMBOLS))  # ack and snapshots
+
+            async def read_fast():
+                async for text in fast:
+                    frame = json.loads(text)
+                    fast_seen[frame["symbol"]].append(frame["seq"])
+
+            async def publish_for(seconds: float, until_full: PausableClient | None = None) -> dict[str, int]:
+                """Publish every symbol in rounds; first until ``until_full``'s socket is full, if given."""
+                last = {}
+                loop = asyncio.get_running_loop()
+                end = loop.time() + seconds
+                while loop.time() < end or (until_full is not None and until_full.unread() < 60_000):
+                    if until_full is not None and until_full.unread() >= 60_000:
+                        end, until_full = loop.time() + seconds, None  # full: the server blocks soon after
+                    for u in await publisher(SYMBOLS):
+                        last[u["symbol"]] = u["seq"]
+                    await asyncio.sleep(0.02)
+                return last
+
+            reader = asyncio.create_task(read_fast())
+            # Phase 1: the slow reader stops, and stays stopped for less than the close threshold
+            # once its socket is full.
+            mark = len(slow.frames)
+            slow.pause()
+            last = await publish_for(close_s / 2, until_full=slow)
+            slow.resume()
+
+            def seqs_by_symbol() -> dict[str, list[int]]:
+                out: dict[str, list[int]] = {}
+                for f in slow.frames[mark:]:
+                    out.setdefault(f["symbol"], []).append(f["seq"])
+                return out
+
+            deadline = asyncio.get_running_loop().time() + 15
+            while {s: seqs[-1] for s, seqs in seqs_by_symbol().items()} != last:
+                assert asyncio.get_running_loop().time() < deadline, "the latest values never arrived"
+                await asyncio.sleep(0.1)
+            by_symbol = seqs_by_symbol()
+            assert all(seqs == sorted(set(seqs)) for seqs in by_symbol.values()), "out of order or repeated"
+            skipped = sum(
+                b - a - 1 for seqs in by_symbol.values() for a, b in zip(seqs, seqs[1:], strict=False)
+            )
+            assert skipped > 0, "a reader that fell behind should have been sent conflated values"
+            assert slow.close_code is None
+
+            # Phase 2: it stays stopped longer than the threshold: what was buffered, then 4001
+            # (it resumes within TICKER_SLOW_VIEWER_GRACE_S; after that it would be dropped).
+            slow.pause()
+            await publish_for(close_s + 2.0, until_full=slow)
+            slow.resume()
+            await asyncio.wait([slow.lost], timeout=15)
+            assert slow.close_code == 4001, (slow.lost.done(), slow.frames[-1:], web.output()[-2000:])
+
+            # The fast reader kept receiving, in order, and still does.
+            before = sum(map(len, fast_seen.values()))
+            await publish_for(0.5)
+            await asyncio.sleep(0.5)
+            reader.cancel()
+            assert sum(map(len, fast_seen.values())) > before
+            for s, seqs in fast_seen.items():
+                assert seqs == sorted(set(seqs)), f"{s}: out of order or repeated"
+    finally:
+        if slow is not None:
+            slow.close()
+        web.stop()
+
+
+async def test_two_web_processes_on_one_redis_each_deliver_every_update_once(process_env, publisher):
+    symbols = SYMBOLS[:10]
+    webs = [start_web(process_env) for _ in range(2)]
+    try:
+        await publisher(symbols)
+        async with wsclient.connect(webs[0][1]) as a, wsclient.connect(webs[1][1]) as b:
+            starts = [await subscribe(a, symbols), await subscribe(b, symbols)]
+            expected: dict[str, list[int]] = {s: [] for s in symbols}
+            for _ in range(30):
+                for u in await publisher(symbols):
+                    expected[u["symbol"]].append(u["seq"])
+                await asyncio.sleep(0.01)
+            for ws, start in zip((a, b), starts, strict=True):
+                got: dict[str, list[int]] = {s: [] for s in symbols}
+                want = sum(map(len, expected.values()))
+                while sum(map(len, got.values())) < want:
+                    frame = await wsclient.recv(ws, timeout=10)
+                    got[frame["symbol"]].append(frame["seq"])
+                assert got == expected
+                assert all(got[s][0] > start[s] for s in symbols)
+                assert await drain(ws, 0.5) == []  # and nothing twice
+    finally:
+        for web, _ in webs:
+            web.stop()
