@@ -9,7 +9,13 @@ latest value. The server's own buffer in front of the socket is bounded too: uvi
 A viewer "stays behind" when one batch has not gone out for ``max_stall`` seconds while
 newer values keep arriving, or when it lets ``max_control`` control frames pile up.
 Then the outbox stops (its writer is cancelled, unsent frames dropped) and calls
-``on_stall`` once; closing the connection is the caller's job.
+``on_stall`` once; closing the connection is the caller's job. A send that fails (the
+peer is gone) stops the outbox quietly: the server tells the consumer separately.
+
+Every frame goes through the connection's writer task rather than being sent inline
+by the hub: under overload the writers fall behind and conflate, which keeps delivery
+latency bounded, where inline sends would move the backlog into the channel layer's
+unbounded queue in front of the hub (measured: seconds of delay at the same load).
 """
 
 from __future__ import annotations
@@ -105,6 +111,13 @@ class Outbox:
         self._on_stall()
 
     async def _run(self) -> None:
+        try:
+            await self._write()
+        except Exception:  # the peer is gone; the server tells the consumer separately
+            self._task = None
+            self.close()
+
+    async def _write(self) -> None:
         send, control = self._send, self._control
         loop = asyncio.get_running_loop()
         while True:

@@ -117,3 +117,19 @@ async def test_close_drops_unsent_frames_and_ignores_later_ones():
     sock.open.set()
     await settle()
     assert sock.sent == [] and box.pending() == 0
+
+
+async def test_a_send_that_fails_stops_the_outbox_quietly():
+    calls = []
+
+    async def send(text: str) -> None:
+        calls.append(text)
+        raise ConnectionResetError("peer gone")
+
+    box = Outbox(send, on_stall=lambda: None, max_stall=10)
+    box.put("A", "a1")
+    await settle()
+    box.put("A", "a2")
+    box.control("c")
+    await settle()
+    assert calls == ["a1"] and box.pending() == 0
