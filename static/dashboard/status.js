@@ -1,0 +1,60 @@
+// The connection indicator and the banner that says prices are not current while the
+// link is down. Shows the retry countdown and offers "Retry now".
+
+const LABELS = {
+  connecting: "Connecting…",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+const OFFLINE_REASONS = {
+  network: "No network connection. Values shown are not current.",
+  forbidden: "The server refused this session (sign in required). Values shown are not current.",
+};
+
+export class ConnectionStatus {
+  constructor({ pill, label, banner, bannerText, retry, onRetry }) {
+    this.pill = pill;
+    this.label = label;
+    this.banner = banner;
+    this.bannerText = bannerText;
+    this.retry = retry;
+    this.state = null;
+    this.retryAt = 0;
+    this.ticker = null;
+    retry.addEventListener("click", () => onRetry());
+  }
+
+  show({ state, reason, retryAt }) {
+    this.state = state;
+    this.reason = reason;
+    this.retryAt = state === "reconnecting" ? retryAt : 0;
+    this.pill.dataset.state = state;
+    this.pill.title = reason || LABELS[state];
+    clearInterval(this.ticker);
+    this.ticker = null;
+    if (state === "reconnecting") this.ticker = setInterval(() => this.paint(), 1000);
+    this.paint();
+  }
+
+  paint() {
+    const { state } = this;
+    let text = LABELS[state] || state;
+    const wait = Math.ceil((this.retryAt - Date.now()) / 1000);
+    if (state === "reconnecting" && wait >= 1 && this.reason !== "connecting") text = `Reconnecting in ${wait}s`;
+    if (this.label.textContent !== text) this.label.textContent = text;
+
+    const down = state === "reconnecting" || state === "offline";
+    this.banner.hidden = !down;
+    this.retry.hidden = !down;
+    if (down) {
+      const why = OFFLINE_REASONS[this.reason];
+      const msg =
+        state === "offline" && why
+          ? why
+          : `Connection lost (${this.reason || "no answer"}). Values shown are not current.`;
+      if (this.bannerText.textContent !== msg) this.bannerText.textContent = msg;
+    }
+  }
+}
