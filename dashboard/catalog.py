@@ -1,0 +1,33 @@
+"""A per-process cache of the symbol catalog, so subscribing costs no database query."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from feeds.selectors import symbol_catalog
+
+REFRESH_S = 2.0
+
+
+class Catalog:
+    def __init__(self) -> None:
+        self._entries: dict[str, dict] = {}
+        self._loaded = 0.0
+        self._lock = asyncio.Lock()
+
+    async def entries(self, *, max_age: float = REFRESH_S) -> dict[str, dict]:
+        if time.monotonic() - self._loaded > max_age:
+            async with self._lock:
+                if time.monotonic() - self._loaded > max_age:
+                    self._entries = await symbol_catalog()
+                    self._loaded = time.monotonic()
+        return self._entries
+
+    async def split(self, symbols: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """(known, unknown); a miss refreshes a catalog older than half a second once."""
+        entries = await self.entries()
+        if any(s not in entries for s in symbols):
+            entries = await self.entries(max_age=0.5)
+        known = [s for s in symbols if s in entries]
+        return known, [s for s in symbols if s not in entries]

@@ -1,0 +1,223 @@
+"""The per-process hub: one channel-layer membership per symbol, fan-out to local sockets.
+
+Each web process holds one hub (per event loop). The hub joins a symbol's group
+when its first local viewer subscribes, receives every update for it once,
+encodes the frame once, and hands that same string to every local subscriber's
+``Outbox``. It owns recovery: updates carry a per-symbol ``seq`` so duplicates and
+stale values are dropped, a periodic reconcile against the snapshot store
+replays whatever the layer lost (pub/sub reconnects, a Redis restart), and
+memberships are renewed (channels-redis expires group members).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.conf import settings
+
+from dashboard.catalog import Catalog
+from dashboard.outbox import Outbox
+from dashboard.protocol import data_frame, frame
+from feeds.publish import group_for
+from feeds.store import Store, get_store
+
+log = logging.getLogger("ticker.hub")
+
+LINGER_S = 30.0  # keep a membership this long after the last local viewer leaves
+
+
+class Hub:
+    def __init__(self, layer: BaseChannelLayer, store: Store) -> None:
+        self.layer, self.store = layer, store
+        self.catalog = Catalog()
+        self.channel = ""
+        self.subs: dict[str, set[Outbox]] = {}
+        self.latest: dict[str, tuple[int, str, dict]] = {}  # symbol -> (seq, update frame, update)
+        self.state: dict[str, str] = {}  # symbol -> "stale" while its feed is down
+        self._joined: dict[str, asyncio.Future] = {}
+        self._idle_since: dict[str, float] = {}
+        self._tasks: list[asyncio.Task] = []
+        self.received = 0
+        self.layer_errors = 0
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel(prefix="hub.")
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._receive_loop()), loop.create_task(self._maintain_loop())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- delivery -------------------------------------------------------------------
+    async def _receive_loop(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.layer_errors += 1
+                log.warning("channel layer receive failed (%s); retrying", exc)
+                await asyncio.sleep(0.5)
+                continue
+            self.received += 1
+            kind = message.get("type")
+            if kind == "ticker.update":
+                self.apply(message["update"])
+            elif kind == "ticker.status":
+                self.set_state(message["symbol"], message["state"])
+
+    def apply(self, update: dict) -> bool:
+        """Take an update if it is newer than what this process has; fan it out once encoded."""
+        symbol, seq = update["symbol"], update["seq"]
+        cur = self.latest.get(symbol)
+        if cur is not None and seq <= cur[0]:
+            return False
+        if self.state.get(symbol) == "stale":
+            del self.state[symbol]
+        frame = data_frame("update", update)
+        self.latest[symbol] = (seq, frame, update)
+        for box in self.subs.get(symbol, ()):
+            box.put(symbol, frame)
+        return True
+
+    def set_state(self, symbol: str, state: str) -> None:
+        """Record a feed state change for a symbol and tell its viewers."""
+        if state == "stale":
+            self.state[symbol] = state
+        else:
+            self.state.pop(symbol, None)
+        text = frame("status", symbol=symbol, state=state)
+        for box in self.subs.get(symbol, ()):
+            box.control(text)
+
+    # --- subscriptions ----------------------------------------------------------------
+    async def _ensure_joined(self, symbols: list[str]) -> None:
+        """Join the groups of symbols this process does not hold yet and load their snapshots."""
+        loop = asyncio.get_running_loop()
+        mine = [s for s in symbols if s not in self._joined]
+        waits = [self._joined[s] for s in symbols if s in self._joined and not self._joined[s].done()]
+        if mine:
+            fut = loop.create_future()
+            for s in mine:
+                self._joined[s] = fut
+            try:
+                await asyncio.gather(*(self.layer.group_add(group_for(s), self.channel) for s in mine))
+                for update in (await self.store.snapshots(mine)).values():
+                    self.apply(update)
+                fut.set_result(True)
+            except BaseException as exc:
+                for s in mine:
+                    self._joined.pop(s, None)
+                fut.set_exception(exc)
+                fut.exception()  # retrieved: waiters re-raise it themselves
+                raise
+        for fut in waits:
+            await fut
+
+    async def subscribe(
+        self, box: Outbox, symbols: list[str], since: dict[str, int] | None = None
+    ) -> list[str]:
+        """Register ``box`` for ``symbols``; returns their snapshot frames (none if not newer than ``since``).
+
+        Nothing awaits between reading a snapshot and registering the box, so the
+        viewer gets every later update and no update older than its snapshot.
+        """
+        await self._ensure_joined(symbols)
+        since = since or {}
+        frames = []
+        for s in symbols:
+            self.subs.setdefault(s, set()).add(box)
+            self._idle_since.pop(s, None)
+            cur = self.latest.get(s)
+            if cur is not None and cur[0] > since.get(s, -1):
+                frames.append(data_frame("snapshot", cur[2], self.state.get(s)))
+        return frames
+
+    def unsubscribe(self, box: Outbox, symbols) -> None:
+        now = time.monotonic()
+        for s in symbols:
+            boxes = self.subs.get(s)
+            if boxes is not None:
+                boxes.discard(box)
+                if not boxes:
+                    del self.subs[s]
+                    self._idle_since[s] = now
+
+    def viewers(self) -> dict[str, int]:
+        return {s: len(b) for s, b in self.subs.items()}
+
+    # --- recovery -----------------------------------------------------------------------
+    async def _maintain_loop(self) -> None:
+        last_renew = time.monotonic()
+        healthy = True
+        while True:
+            await asyncio.sleep(settings.TICKER_HUB_RECONCILE_S)
+            try:
+                await self.reconcile()
+                if not healthy or time.monotonic() - last_renew > settings.TICKER_HUB_RENEW_S:
+                    await self.renew()
+                    last_renew = time.monotonic()
+                healthy = True
+                await self._drop_idle()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if healthy:
+                    log.warning("hub maintenance failed (%s); will resync when Redis is back", exc)
+                healthy = False
+
+    async def reconcile(self) -> int:
+        """Replay from the store any value newer than what this process has seen."""
+        joined = [s for s, f in self._joined.items() if f.done()]
+        applied = 0
+        for update in (await self.store.snapshots(joined)).values():
+            applied += self.apply(update)
+        if applied:
+            log.info("reconcile replayed %d updates the channel layer did not deliver", applied)
+        return applied
+
+    async def renew(self) -> None:
+        """Re-add every membership: channels-redis forgets members after ``group_expiry``."""
+        joined = [s for s, f in self._joined.items() if f.done()]
+        await asyncio.gather(*(self.layer.group_add(group_for(s), self.channel) for s in joined))
+
+    async def _drop_idle(self) -> None:
+        now = time.monotonic()
+        for s, since in list(self._idle_since.items()):
+            if now - since > LINGER_S and s not in self.subs:
+                del self._idle_since[s]
+                self._joined.pop(s, None)
+                self.latest.pop(s, None)
+                await self.layer.group_discard(group_for(s), self.channel)
+
+
+_hubs: dict[asyncio.AbstractEventLoop, asyncio.Future] = {}
+
+
+async def get_hub() -> Hub:
+    """This event loop's hub, started on first use."""
+    loop = asyncio.get_running_loop()
+    fut = _hubs.get(loop)
+    if fut is None:
+        fut = _hubs[loop] = loop.create_future()
+        try:
+            hub = Hub(get_channel_layer(), get_store())
+            await hub.start()
+            fut.set_result(hub)
+        except BaseException as exc:
+            del _hubs[loop]
+            fut.set_exception(exc)
+            raise
+    return await fut
+
+
+async def stop_hub() -> None:
+    fut = _hubs.pop(asyncio.get_running_loop(), None)
+    if fut is not None and fut.done() and not fut.exception():
+        await fut.result().stop()

@@ -1,0 +1,166 @@
+"""Ticker settings: everything comes from the environment (or a ``.env`` file).
+
+With ``REDIS_URL`` unset Ticker runs on its embedded default: SQLite, an in-process
+channel layer and an in-process scheduler, all in the one web process. With it set,
+the same URL feeds Celery and the channel layer (the production shape).
+"""
+
+import warnings
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG and env.bool("TICKER_REQUIRE_SECRET_KEY", default=False):
+        raise ImproperlyConfigured("SECRET_KEY must be set when TICKER_REQUIRE_SECRET_KEY is on")
+    SECRET_KEY = "ticker-insecure-dev-key-set-SECRET_KEY-in-production"
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "feeds",
+    "workers",
+    "dashboard",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tickerproj.urls"
+ASGI_APPLICATION = "tickerproj.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = True
+# Static files are served from the finders until `collectstatic` has filled STATIC_ROOT.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGIN_URL = "/admin/login/"
+
+# --- Redis: one URL for Celery, the channel layer and the snapshot store -------------
+REDIS_URL = env("REDIS_URL", default="")
+TICKER_REDIS_PREFIX = env("TICKER_REDIS_PREFIX", default="ticker")
+# Subscribers burst: redis-py's asyncio pool defaults to 100 connections; size it.
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
+
+if REDIS_URL:
+    _layer = env("TICKER_CHANNEL_LAYER", default="pubsub")
+    if _layer not in ("pubsub", "core"):
+        raise ImproperlyConfigured("TICKER_CHANNEL_LAYER must be 'pubsub' or 'core'")
+    _host = {"address": REDIS_URL, "max_connections": REDIS_MAX_CONNECTIONS}
+    if _layer == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [_host], "prefix": f"{TICKER_REDIS_PREFIX}:layer"},
+            }
+        }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {
+                    "hosts": [_host],
+                    "prefix": f"{TICKER_REDIS_PREFIX}:layer",
+                    # The hub's one channel per process carries every symbol's updates.
+                    "capacity": env.int("TICKER_LAYER_CAPACITY", default=10_000),
+                    "expiry": 10,
+                    "group_expiry": env.int("TICKER_GROUP_EXPIRY", default=86_400),
+                },
+            }
+        }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Celery (production shape only) --------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = f"{TICKER_REDIS_PREFIX}.polls"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ACKS_LATE = False
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-feeds": {
+        "task": "workers.tasks.dispatch_due_feeds",
+        "schedule": 1.0,
+        # Just under the interval, so a missed dispatch never piles up behind a slow broker.
+        "options": {"expires": 0.9},
+    },
+}
+
+# --- Ticker behaviour -----------------------------------------------------------------
+TICKER_EMBEDDED = not REDIS_URL
+# The simulated upstream the demo feeds poll: this server itself unless told otherwise.
+TICKER_DEMO_UPSTREAM = env(
+    "TICKER_DEMO_UPSTREAM", default=f"http://127.0.0.1:{env('PORT', default='8000')}/demo"
+)
+TICKER_HISTORY_LEN = env.int("TICKER_HISTORY_LEN", default=500)
+TICKER_MAX_RESPONSE_BYTES = env.int("TICKER_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
+TICKER_HUB_RECONCILE_S = env.float("TICKER_HUB_RECONCILE_S", default=2.0)
+TICKER_HUB_RENEW_S = env.float("TICKER_HUB_RENEW_S", default=60.0)
+TICKER_SLOW_VIEWER_CLOSE_S = env.float("TICKER_SLOW_VIEWER_CLOSE_S", default=10.0)
+TICKER_MAX_SUBSCRIPTIONS = env.int("TICKER_MAX_SUBSCRIPTIONS", default=200)
+TICKER_MAX_FRAME_BYTES = env.int("TICKER_MAX_FRAME_BYTES", default=4096)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}
