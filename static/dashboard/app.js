@@ -92,11 +92,20 @@ store.subscribe((symbol) => (symbol ? batcher.mark(symbol) : batcher.markAll()))
 
 // ---- subscriptions ---------------------------------------------------------------------
 
+let subscriptionLimit = 200; // the server's default; learnt from its error if different
+
+/** Chart first, then the watchlist in order, then games; what the server allows of them. */
 function syncSubscriptions() {
-  const wanted = new Set(watchlist.symbols);
-  if (chartSymbol) wanted.add(chartSymbol);
-  for (const symbol of scoreSymbols) wanted.add(symbol);
-  conn.setDesired(wanted);
+  const wanted = [];
+  const seen = new Set();
+  for (const symbol of [chartSymbol, ...watchlist.symbols, ...scoreSymbols]) {
+    if (symbol && !seen.has(symbol) && !store.unknown.has(symbol)) {
+      seen.add(symbol);
+      wanted.push(symbol);
+    }
+  }
+  store.setOverLimit(wanted.slice(subscriptionLimit));
+  conn.setDesired(wanted.slice(0, subscriptionLimit));
 }
 
 function selectChart(symbol) {
@@ -158,11 +167,26 @@ conn.addEventListener("message", (e) => {
   }
 });
 
+/** The symbols an unknown_symbol error names ("no enabled feed provides A, B"). */
+function refusedSymbols(message, requested) {
+  const words = new Set(String(message || "").split(/[\s,;:'"]+/));
+  let refused = requested.filter((s) => words.has(s));
+  if (!refused.length) refused = requested.filter((s) => !store.catalog.has(s));
+  return refused.length ? refused : requested;
+}
+
 conn.addEventListener("server-error", (e) => {
   const { code, message, symbols } = e.detail;
-  if (code === "unknown_symbol") {
-    const unknown = symbols.filter((s) => store.catalog.size === 0 || !store.catalog.has(s));
-    (unknown.length ? unknown : symbols.length === 1 ? symbols : []).forEach((s) => store.markUnknown(s));
+  if (code === "unknown_symbol" && symbols.length) {
+    // A subscribe is refused whole: mark the unknown ones and ask again for the rest.
+    refusedSymbols(message, symbols).forEach((s) => store.markUnknown(s));
+    syncSubscriptions();
+  } else if (code === "too_many_symbols") {
+    const limit = Number(/at most (\d+)/.exec(message || "")?.[1]);
+    if (limit > 0 && limit < subscriptionLimit) {
+      subscriptionLimit = limit;
+      syncSubscriptions();
+    }
   }
   toasts.show(message || `Server error: ${code}`);
 });

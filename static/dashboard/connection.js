@@ -15,6 +15,9 @@ const PING_AFTER_MS = 20_000;
 const DEAD_AFTER_MS = 45_000;
 const ANSWER_WITHIN_MS = 15_000;
 
+const MAX_FRAME_CHARS = 3500; // the server refuses client frames over 4096 bytes
+const MAX_PER_REQUEST = 100;
+
 const CLOSE_FORBIDDEN = 4003;
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
@@ -26,6 +29,30 @@ export function backoffDelay(attempt, random = Math.random) {
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
+/**
+ * Split a subscribe into requests that each stay under the server's frame limit:
+ * `[{symbols, since}]`. Symbols are ASCII, so characters are bytes.
+ */
+export function chunkSubscribe(symbols, since, maxChars = MAX_FRAME_CHARS) {
+  const chunks = [];
+  let current = { symbols: [], since: {} };
+  let size = 80; // {"action":"subscribe","symbols":[],"since":{},"id":123456}
+  for (const symbol of symbols) {
+    const seq = since[symbol];
+    const cost = symbol.length + 3 + (seq === undefined ? 0 : symbol.length + String(seq).length + 4);
+    if (current.symbols.length && (size + cost > maxChars || current.symbols.length >= MAX_PER_REQUEST)) {
+      chunks.push(current);
+      current = { symbols: [], since: {} };
+      size = 80;
+    }
+    current.symbols.push(symbol);
+    if (seq !== undefined) current.since[symbol] = seq;
+    size += cost;
+  }
+  if (current.symbols.length) chunks.push(current);
+  return chunks;
+}
+
 export class TickerConnection extends EventTarget {
   constructor({ url, since }) {
     super();
@@ -34,6 +61,7 @@ export class TickerConnection extends EventTarget {
     this.desired = new Set();
     this.sent = new Set();
     this.pending = new Map(); // request id -> {action, symbols, at}
+    this.awaiting = new Set(); // ids of the resubscribe requests not answered yet
     this.ws = null;
     this.epoch = 0;
     this.state = "connecting";
@@ -126,28 +154,32 @@ export class TickerConnection extends EventTarget {
     return id;
   }
 
-  /** On a fresh socket: ask for everything at once, with `since` so only moved values come. */
+  /** On a fresh socket: ask for everything, with `since` so only moved values come. */
   resubscribe() {
     const symbols = [...this.desired];
     this.sent = new Set(symbols);
-    if (symbols.length === 0) {
-      this.setLive();
-      return;
-    }
-    this.resubscribeId = this.request("subscribe", symbols, { since: this.sinceFor(symbols) });
+    this.awaiting = new Set(this.subscribe(symbols));
+    this.resubscribed = true;
+    if (this.awaiting.size === 0) this.setLive();
+  }
+
+  subscribe(symbols) {
+    return chunkSubscribe(symbols, this.sinceFor(symbols)).map((chunk) =>
+      this.request("subscribe", chunk.symbols, { since: chunk.since }),
+    );
   }
 
   sync() {
-    if (!this.isOpen() || this.resubscribeId === undefined) return;
+    if (!this.isOpen() || !this.resubscribed) return;
     const adds = [...this.desired].filter((s) => !this.sent.has(s));
     const removes = [...this.sent].filter((s) => !this.desired.has(s));
     if (removes.length) {
       removes.forEach((s) => this.sent.delete(s));
-      this.request("unsubscribe", removes);
+      for (const chunk of chunkSubscribe(removes, {})) this.request("unsubscribe", chunk.symbols);
     }
     if (adds.length) {
       adds.forEach((s) => this.sent.add(s));
-      this.request("subscribe", adds, { since: this.sinceFor(adds) });
+      this.subscribe(adds);
     }
   }
 
@@ -170,12 +202,14 @@ export class TickerConnection extends EventTarget {
         this.setState("reconnecting", "server restarting");
         return;
       case "subscribed":
-        if (msg.id === this.resubscribeId) this.setLive();
+        this.answered(msg.id);
         break;
       case "error":
-        if (msg.id === this.resubscribeId) this.setLive();
-        if (req && req.action === "subscribe" && msg.code !== "rate_limited") {
+        this.answered(msg.id);
+        if (req && req.action === "subscribe") {
+          // The request was refused whole: none of its symbols is subscribed.
           req.symbols.forEach((s) => this.sent.delete(s));
+          if (msg.code === "rate_limited") setTimeout(() => this.sync(), 2000 + Math.random() * 2000);
         }
         this.dispatchEvent(
           new CustomEvent("server-error", {
@@ -183,14 +217,14 @@ export class TickerConnection extends EventTarget {
           }),
         );
         return;
-      case "snapshot":
-      case "update":
-        if (this.state !== "live") this.setLive();
-        break;
       default:
         break;
     }
     this.dispatchEvent(new CustomEvent("message", { detail: msg }));
+  }
+
+  answered(id) {
+    if (this.awaiting.delete(id) && this.awaiting.size === 0) this.setLive();
   }
 
   setLive() {
@@ -205,7 +239,8 @@ export class TickerConnection extends EventTarget {
   lost(code, reason) {
     const ws = this.ws;
     this.ws = null;
-    this.resubscribeId = undefined;
+    this.resubscribed = false;
+    this.awaiting.clear();
     this.sent.clear();
     this.pending.clear();
     if (ws) {
@@ -257,7 +292,7 @@ export class TickerConnection extends EventTarget {
   watchdog() {
     if (!this.ws) return;
     const now = Date.now();
-    const waiting = this.resubscribeId !== undefined && this.state !== "live";
+    const waiting = this.awaiting.size > 0;
     if (this.ws.readyState === WebSocket.CONNECTING && now - this.connectStartedAt > ANSWER_WITHIN_MS) {
       this.lost(0, "connect timed out");
     } else if (!this.isOpen()) {

@@ -11,6 +11,7 @@ const FRESH_TEXT = {
   offline: "No link",
   waiting: "Waiting for data",
   unknown: "Unknown game",
+  limit: "Paused — too many symbols",
 };
 const PERIOD_PREFIX = {
   NBA: "Q",

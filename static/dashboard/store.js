@@ -11,6 +11,7 @@ export class Store {
     this.epochs = new Map(); // symbol -> connection epoch the latest record came on
     this.feedStates = new Map(); // symbol -> "live" | "stale"
     this.unknown = new Set(); // symbols the server refused as unknown
+    this.overLimit = new Set(); // symbols left unsubscribed: more than one connection may hold
     this.spark = new Map(); // symbol -> [{seq, ms, value}] oldest first
     this.connState = "connecting";
     this.listeners = new Set();
@@ -116,12 +117,22 @@ export class Store {
     this.emit(symbol, "unknown");
   }
 
+  setOverLimit(symbols) {
+    const next = new Set(symbols);
+    for (const symbol of new Set([...this.overLimit, ...next])) {
+      if (this.overLimit.has(symbol) !== next.has(symbol)) this.emit(symbol, "limit");
+    }
+    this.overLimit = next;
+  }
+
   /**
    * What a row shows about freshness: "live", "stale" (feed down), "offline" (we are not
-   * connected, so nothing on screen is known to be current), "waiting" or "unknown".
+   * connected, so nothing on screen is known to be current), "waiting", "unknown" or
+   * "limit" (not subscribed: over the server's per-connection limit).
    */
   freshness(symbol) {
     if (this.unknown.has(symbol)) return "unknown";
+    if (this.overLimit.has(symbol)) return "limit";
     if (!this.records.has(symbol)) return this.connState === "live" ? "waiting" : "offline";
     if (this.connState !== "live") return "offline";
     return this.feedStates.get(symbol) === "stale" ? "stale" : "live";

@@ -25,6 +25,7 @@ const BADGES = {
   offline: ["No link", "Not connected to the server; the value shown may be old"],
   waiting: ["Waiting", "No value received yet"],
   unknown: ["Unknown", "The server does not know this symbol"],
+  limit: ["Paused", "Not subscribed: more symbols than one connection may follow"],
 };
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
