@@ -18,11 +18,20 @@ import { Scoreboard } from "./scores.js";
 import { ConnectionStatus } from "./status.js";
 import { Store } from "./store.js";
 import { Toasts } from "./toast.js";
-import { changeOf, Watchlist } from "./watchlist.js";
+import { BADGES, changeOf, Watchlist } from "./watchlist.js";
 
 const $ = (selector) => document.querySelector(selector);
 const SPARK_HISTORY = 60;
 const SEED_CONCURRENCY = 3;
+// Games come and go and feed states change: the catalog is read again now and then,
+// more often while the scoreboard is on screen.
+const CATALOG_REFRESH_MS = 30_000;
+const CATALOG_REFRESH_SCORES_MS = 10_000;
+let catalogLoadedAt = 0;
+
+function catalogRefreshMs() {
+  return document.body.dataset.view === "scores" ? CATALOG_REFRESH_SCORES_MS : CATALOG_REFRESH_MS;
+}
 
 const apiBase = document.body.dataset.apiBase || "/api/";
 const wsPath = document.body.dataset.wsPath || "/ws/ticker/";
@@ -69,7 +78,8 @@ function renderLegend() {
   legend.name.textContent = symbol ? store.name(symbol) : "Pick a row to chart it";
   const rec = symbol && store.records.get(symbol);
   const fresh = symbol ? store.freshness(symbol) : "";
-  legend.fresh.textContent = fresh && fresh !== "live" ? fresh : "";
+  legend.fresh.textContent = fresh && fresh !== "live" ? BADGES[fresh][0] : "";
+  legend.fresh.title = fresh ? BADGES[fresh][1] : "";
   legend.fresh.className = fresh && fresh !== "live" ? `badge badge-${fresh}` : "badge";
   if (!rec || rec.kind !== "quote") {
     legend.price.textContent = "";
@@ -213,12 +223,18 @@ async function loadCatalog() {
   try {
     entries = await fetchSymbols(apiBase);
   } catch (err) {
+    if (store.catalog.size && conn.state !== "live") {
+      catalogTimer = setTimeout(loadCatalog, catalogRefreshMs()); // the link banner says enough
+      return;
+    }
     const wait = Math.min(60, 5 * 2 ** catalogRetry++);
     toasts.show(`Could not load the symbol list (${err.message}); retrying in ${wait}s`);
     catalogTimer = setTimeout(loadCatalog, wait * 1000);
     return;
   }
   catalogRetry = 0;
+  catalogLoadedAt = Date.now();
+  catalogTimer = setTimeout(loadCatalog, catalogRefreshMs());
   store.setCatalog(entries);
   scoreSymbols = entries.filter((x) => x.kind === "score").map((x) => x.symbol);
   scoreboard.setSymbols(scoreSymbols);
@@ -243,7 +259,9 @@ function showView(name) {
     tab.setAttribute("aria-selected", String(on));
     tab.tabIndex = on ? 0 : -1;
   }
+  const changed = document.body.dataset.view !== view;
   document.body.dataset.view = view;
+  if (changed && view === "scores" && catalogLoadedAt && Date.now() - catalogLoadedAt > 5000) loadCatalog();
 }
 
 for (const v of views) {

@@ -13,26 +13,28 @@ const FRESH_TEXT = {
   unknown: "Unknown game",
   limit: "Paused — too many symbols",
 };
-const PERIOD_PREFIX = {
-  NBA: "Q",
-  WNBA: "Q",
-  NFL: "Q",
-  NCAAF: "Q",
-  NHL: "P",
-  MLB: "Inning ",
-};
+const QUARTERS = new Set(["NBA", "WNBA", "NFL", "NCAAF", "NCAAM", "NCAAW"]);
+const HALVES = new Set(["PREM", "EPL", "MLS", "LALIGA", "BUND", "SERIEA", "LIGUE1", "UCL", "SOCCER"]);
+
+/** How a league names its periods: Q3 / OT, 2H, P2 (hockey and anything else). */
+function periodLabel(league, period) {
+  if (QUARTERS.has(league)) return period > 4 ? (period === 5 ? "OT" : `${period - 4}OT`) : `Q${period}`;
+  if (HALVES.has(league)) return period <= 2 ? `${period}H` : period <= 4 ? `ET${period - 2}` : "Pens";
+  if (league === "MLB") return `Inning ${period}`;
+  return `P${period}`;
+}
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
 /** "Q3 · 04:12", "2H · 67'" and the like from a live game's period and clock. */
 export function periodText(rec) {
   const parts = [];
+  const atBreak = typeof rec.clock === "string" && /^0+([:.]0+)?$/.test(rec.clock.trim());
   if (Number.isInteger(rec.period) && rec.period > 0) {
-    const league = (rec.league || "").toUpperCase();
-    const prefix = PERIOD_PREFIX[league];
-    parts.push(prefix !== undefined ? `${prefix}${rec.period}` : `P${rec.period}`);
+    const label = periodLabel((rec.league || "").toUpperCase(), rec.period);
+    parts.push(atBreak ? `End of ${label}` : label);
   }
-  if (rec.clock) parts.push(rec.clock);
+  if (rec.clock && !atBreak) parts.push(rec.clock);
   return parts.join(" · ");
 }
 
@@ -188,7 +190,7 @@ export class Scoreboard {
     if (reducedMotion.matches || typeof ref.el.animate !== "function") return;
     if (ref.anim) ref.anim.cancel();
     ref.anim = ref.el.animate(
-      [{ backgroundColor: "rgba(250, 204, 21, 0.45)" }, { backgroundColor: "rgba(250, 204, 21, 0)" }],
+      [{ backgroundColor: "rgba(250, 204, 21, 0.28)" }, { backgroundColor: "rgba(250, 204, 21, 0)" }],
       { duration: SCORED_MS, easing: "ease-out" },
     );
   }

@@ -50,10 +50,8 @@ export class ConnectionStatus {
     this.retry.hidden = !down;
     if (down) {
       const why = OFFLINE_REASONS[this.reason];
-      const msg =
-        state === "offline" && why
-          ? why
-          : `Connection lost (${this.reason || "no answer"}). Values shown are not current.`;
+      const detail = this.reason && !/^(connection lost|connecting)$/.test(this.reason) ? ` (${this.reason})` : "";
+      const msg = state === "offline" && why ? why : `Connection lost${detail}. Values shown are not current.`;
       if (this.bannerText.textContent !== msg) this.bannerText.textContent = msg;
     }
   }

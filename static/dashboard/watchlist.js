@@ -16,10 +16,10 @@ import { createSparkline, drawSparkline } from "./sparkline.js";
 
 const FLASH_MS = 700;
 const FLASH_FRAMES = {
-  up: [{ backgroundColor: "rgba(34, 197, 94, 0.42)" }, { backgroundColor: "rgba(34, 197, 94, 0)" }],
-  down: [{ backgroundColor: "rgba(239, 68, 68, 0.42)" }, { backgroundColor: "rgba(239, 68, 68, 0)" }],
+  up: [{ backgroundColor: "rgba(34, 197, 94, 0.34)" }, { backgroundColor: "rgba(34, 197, 94, 0)" }],
+  down: [{ backgroundColor: "rgba(239, 68, 68, 0.34)" }, { backgroundColor: "rgba(239, 68, 68, 0)" }],
 };
-const BADGES = {
+export const BADGES = {
   live: ["Live", "Receiving live updates"],
   stale: ["Stale", "The feed for this symbol is down; the value shown is old"],
   offline: ["No link", "Not connected to the server; the value shown may be old"],
