@@ -65,6 +65,7 @@ let firstVisit = false;
 // ---- rendering -------------------------------------------------------------------------
 
 const legend = {
+  panel: $(".chart-panel"),
   sym: $("#chart-sym"),
   name: $("#chart-name"),
   price: $("#chart-price"),
@@ -81,6 +82,7 @@ function renderLegend() {
   legend.fresh.textContent = fresh && fresh !== "live" ? BADGES[fresh][0] : "";
   legend.fresh.title = fresh ? BADGES[fresh][1] : "";
   legend.fresh.className = fresh && fresh !== "live" ? `badge badge-${fresh}` : "badge";
+  legend.panel.dataset.fresh = fresh;
   if (!rec || rec.kind !== "quote") {
     legend.price.textContent = "";
     legend.change.textContent = "";

@@ -67,8 +67,8 @@ export class Store {
     this.records.set(symbol, record);
     this.epochs.set(symbol, epoch);
     this.unknown.delete(symbol);
-    if (record.state === "stale" || record.state === "live") this.feedStates.set(symbol, record.state);
-    else if (record.type === "update") this.feedStates.set(symbol, "live");
+    // A fresh value means a working feed; a snapshot of a down feed says "stale".
+    this.feedStates.set(symbol, record.state === "stale" ? "stale" : "live");
     if (record.kind === "quote") this.pushSpark(symbol, record);
     this.emit(symbol, "record");
     return prev;

@@ -5,6 +5,7 @@ reconnect test and a page that records console errors."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,7 +36,18 @@ class TickerServer:
 
     port: int
     env: dict[str, str]
+    db: Path
     proc: Proc | None = None
+
+    def set_feed_url(self, feed: str, url: str) -> None:
+        """Point a feed elsewhere, as an operator would in the admin; polls read it live."""
+        with sqlite3.connect(self.db) as conn:
+            changed = conn.execute("UPDATE feeds_feed SET url = ? WHERE name = ?", (url, feed)).rowcount
+        assert changed == 1, f"no feed named {feed!r}"
+
+    def feed_url(self, feed: str) -> str:
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute("SELECT url FROM feeds_feed WHERE name = ?", (feed,)).fetchone()[0]
 
     @property
     def url(self) -> str:
@@ -79,12 +91,13 @@ def _server_env(db: Path, port: int) -> dict[str, str]:
 
 def _start_server(tmp: Path) -> TickerServer:
     port = free_port()
-    env = _server_env(tmp / "db.sqlite3", port)
+    db = tmp / "db.sqlite3"
+    env = _server_env(db, port)
     for args in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
         subprocess.run(
             [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True
         )
-    server = TickerServer(port=port, env=env)
+    server = TickerServer(port=port, env=env, db=db)
     server.start()
     return server
 

@@ -201,6 +201,29 @@ def test_server_restart_shows_reconnecting_then_live_again_without_reload(
     assert [e for e in console.errors if not OUTAGE_NOISE.search(e)] == []
 
 
+def test_feed_outage_marks_rows_stale_until_it_recovers(own_server, page_and_console, artifacts):
+    page, console = page_and_console
+    page.goto(own_server.url)
+    wait_live(page)
+    wait_price_change(page, "MSFT")
+    good_url = own_server.feed_url("demo-market")
+    own_server.set_feed_url("demo-market", "http://127.0.0.1:1/api/v3/ticker/price")  # nothing listens
+
+    msft = row(page, "MSFT")
+    expect(msft.locator(".badge")).to_have_text("Stale", timeout=30_000)
+    expect(msft).to_have_attribute("data-fresh", "stale")
+    for symbol in DEFAULT_WATCHLIST:  # every symbol of the market feed
+        expect(row(page, symbol).locator(".badge")).to_have_text("Stale")
+    expect(page.locator("#conn")).to_have_attribute("data-state", "live")  # the link itself is fine
+    expect(page.locator("#chart-fresh")).to_have_text("Stale")
+    page.screenshot(path=str(artifacts / "feed-stale.png"))
+
+    own_server.set_feed_url("demo-market", good_url)
+    expect(msft.locator(".badge")).to_have_text("Live", timeout=30_000)
+    wait_price_change(page, "MSFT")
+    assert console.errors == []
+
+
 def test_scores_view_shows_live_games_and_score_changes(ticker_server, page_and_console, artifacts):
     page, console = page_and_console
     page.goto(ticker_server.url + "#scores")

@@ -78,15 +78,21 @@ def test_store_drops_repeats_within_a_connection_but_not_across_one(js):
         const stale = s.freshness('AAPL');
         s.setConnState('reconnecting');
         const down = s.freshness('AAPL');
+        s.setConnState('live');
+        s.apply({ ...rec(3, 6), type: 'snapshot', state: 'stale' }, 3);  // after a reconnect
+        const staleSnapshot = s.freshness('AAPL');
+        s.apply({ ...rec(4, 7), type: 'snapshot' }, 4);  // a snapshot of a working feed
+        const liveSnapshot = s.freshness('AAPL');
         return { out, price: s.records.get('AAPL').price, spark: s.spark.get('AAPL').map(p => p.value),
-                 live, stale, down, since: s.since(['AAPL', 'MSFT']) };
+                 live, stale, down, staleSnapshot, liveSnapshot, since: s.since(['AAPL', 'MSFT']) };
         """
     )
     assert result["out"] == [True, False, False, True, True]
-    assert result["price"] == 5
-    assert result["spark"] == [1, 4, 5]
+    assert result["price"] == 7
+    assert result["spark"] == [1, 4, 5, 6, 7]
     assert (result["live"], result["stale"], result["down"]) == ("live", "stale", "offline")
-    assert result["since"] == {"AAPL": 2}
+    assert (result["staleSnapshot"], result["liveSnapshot"]) == ("stale", "live")
+    assert result["since"] == {"AAPL": 4}
 
 
 def test_chart_points_are_one_per_second_in_time_order(js):
