@@ -15,10 +15,8 @@ import {
 import { createSparkline, drawSparkline } from "./sparkline.js";
 
 const FLASH_MS = 700;
-const FLASH_FRAMES = {
-  up: [{ backgroundColor: "rgba(34, 197, 94, 0.34)" }, { backgroundColor: "rgba(34, 197, 94, 0)" }],
-  down: [{ backgroundColor: "rgba(239, 68, 68, 0.34)" }, { backgroundColor: "rgba(239, 68, 68, 0)" }],
-};
+// Opacity only, on an overlay of its own: the compositor runs it, not the main thread.
+const FLASH_FRAMES = [{ opacity: 1 }, { opacity: 0 }];
 export const BADGES = {
   live: ["Live", "Receiving live updates"],
   stale: ["Stale", "The feed for this symbol is down; the value shown is old"],
@@ -198,6 +196,8 @@ export class Watchlist extends EventTarget {
     const tick = el("span", "tick");
     tick.setAttribute("aria-hidden", "true");
     const price = el("span", "px", "—");
+    const flash = el("span", "flash");
+    flash.setAttribute("aria-hidden", "true");
     const change = el("span", "", "—");
     const pct = el("span", "", "—");
     const spark = createSparkline();
@@ -207,7 +207,7 @@ export class Watchlist extends EventTarget {
     const cells = [
       ["c-grip", [grip]],
       ["c-sym", [sym, name]],
-      ["c-price num", [tick, price]],
+      ["c-price num", [flash, tick, price]],
       ["c-chg num", [change]],
       ["c-pct num", [pct]],
       ["c-spark", [spark]],
@@ -236,6 +236,7 @@ export class Watchlist extends EventTarget {
       tick,
       price,
       priceCell: refs["c-price"],
+      flash,
       change,
       changeCell: refs["c-chg"],
       pct,
@@ -332,7 +333,8 @@ export class Watchlist extends EventTarget {
   flash(row, dir) {
     if (reducedMotion.matches || !this.visible.has(row.el)) return;
     if (row.anim) row.anim.cancel();
-    row.anim = row.priceCell.animate(FLASH_FRAMES[dir], { duration: FLASH_MS, easing: "ease-out" });
+    row.flash.dataset.dir = dir;
+    row.anim = row.flash.animate(FLASH_FRAMES, { duration: FLASH_MS, easing: "ease-out" });
   }
 
   onClick(e) {
