@@ -14,6 +14,7 @@ const STABLE_MS = 10_000; // a link this old is healthy: the backoff starts over
 const PING_AFTER_MS = 20_000;
 const DEAD_AFTER_MS = 45_000;
 const ANSWER_WITHIN_MS = 15_000;
+const PROBE_MS = 4000;
 
 const MAX_FRAME_CHARS = 3500; // the server refuses client frames over 4096 bytes
 const MAX_PER_REQUEST = 100;
@@ -78,9 +79,7 @@ export class TickerConnection extends EventTarget {
 
   start() {
     window.addEventListener("online", () => this.retryNow());
-    window.addEventListener("offline", () => {
-      if (!this.isOpen()) this.goOffline("network");
-    });
+    window.addEventListener("offline", () => (this.isOpen() ? this.probe() : this.goOffline("network")));
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "visible" && this.timer && this.retryAt - Date.now() > 2000) {
         this.schedule(Math.random() * 1000, "reconnecting");
@@ -103,6 +102,16 @@ export class TickerConnection extends EventTarget {
       this.syncQueued = false;
       this.sync();
     });
+  }
+
+  /** The browser says the network went away: a link that cannot answer a ping soon is lost. */
+  probe() {
+    const ws = this.ws;
+    const sentAt = Date.now();
+    this.send({ action: "ping" });
+    setTimeout(() => {
+      if (this.ws === ws && !(this.lastPong >= sentAt)) this.lost(0, "network offline");
+    }, PROBE_MS);
   }
 
   retryNow() {
@@ -195,6 +204,8 @@ export class TickerConnection extends EventTarget {
     if (req) this.pending.delete(msg.id);
     switch (msg.type) {
       case "pong":
+        this.lastPong = Date.now();
+        return;
       case "heartbeat":
         return;
       case "shutdown":

@@ -162,6 +162,37 @@ def test_keyboard_reorders_selects_and_removes(ticker_server, page_and_console):
     assert console.errors == []
 
 
+def test_mouse_drag_reorders(ticker_server, page_and_console):
+    page, console = page_and_console
+    page.goto(ticker_server.url)
+    wait_live(page)
+    page.drag_and_drop(
+        '#wl-body .wl-row[data-symbol="ETHUSDT"] .grip', '#wl-body .wl-row[data-symbol="MSFT"] .c-sym'
+    )
+    order = watchlist_order(page)
+    assert order.index("ETHUSDT") < order.index("TSLA"), order
+    assert sorted(order) == sorted(DEFAULT_WATCHLIST)
+    page.reload()
+    wait_live(page)
+    assert watchlist_order(page) == order
+    assert console.errors == []
+
+
+def test_browser_offline_then_online_recovers(ticker_server, page_and_console):
+    page, console = page_and_console
+    page.goto(ticker_server.url)
+    wait_live(page)
+    page.context.set_offline(True)
+    # The open socket cannot answer a ping any more: the page says so within seconds.
+    expect(page.locator("#conn")).to_have_attribute("data-state", "offline", timeout=15_000)
+    expect(page.locator("#conn-banner")).to_contain_text("No network")
+    expect(row(page, "AAPL").locator(".badge")).to_have_text("No link")
+    page.context.set_offline(False)
+    wait_live(page, timeout=30_000)
+    wait_price_change(page, "AAPL")
+    assert [e for e in console.errors if not OUTAGE_NOISE.search(e)] == []
+
+
 def test_server_restart_shows_reconnecting_then_live_again_without_reload(
     own_server, page_and_console, artifacts
 ):
