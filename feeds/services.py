@@ -13,14 +13,13 @@ import time
 import traceback
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from urllib.parse import quote, quote_plus
 
 from django.db import DatabaseError
 from django.db.models import F, Q
 from django.utils import timezone
 
 from feeds.adapters import get_adapter
-from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse
+from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, redact
 from feeds.conditional import scope_of, validators
 from feeds.http import fetch, retry_after_seconds
 from feeds.models import Feed
@@ -126,15 +125,6 @@ def _parse(provider: Adapter, response: ProviderResponse, spec: FeedSpec) -> lis
         raise FeedError(
             f"adapter {provider.name} could not parse the response ({type(exc).__name__})"
         ) from None
-
-
-def redact(text: str, secret: str) -> str:
-    """``text`` with ``secret`` (raw or URL-encoded) replaced by ``***``."""
-    if len(secret) < 4:
-        return text
-    for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-        text = text.replace(form, "***")
-    return text
 
 
 def feed_fetch_records(*, feed: Feed) -> list[Record]:

@@ -73,7 +73,7 @@ def test_a_feed_error_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match=r"^binance: response is .*HTML"):
         checkfeed("--adapter", "binance", "--payload", str(tmp_path / "page.html"))
     (tmp_path / "limited.json").write_text('{"code": -1003, "msg": "Too many requests."}')
-    with pytest.raises(CommandError, match=r"^binance: provider answered HTTP 429"):
+    with pytest.raises(CommandError, match=r"^binance answered HTTP 429: Too many requests"):
         checkfeed("--adapter", "binance", "--payload", str(tmp_path / "limited.json"), "--status", "429")
 
 
@@ -126,7 +126,7 @@ def test_command_error_goes_to_stderr_with_status_1_and_no_key(upstream):
     assert done.returncode == 1
     assert done.stdout == b""
     err = done.stderr.decode()
-    assert "binance: provider answered HTTP 401" in err and "Invalid API-key ***" in err
+    assert "binance answered HTTP 401" in err and "Invalid API-key ***" in err
     assert SECRET not in err
 
 

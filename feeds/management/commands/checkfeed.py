@@ -14,9 +14,9 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from feeds.adapters import ADAPTERS, get_adapter
-from feeds.adapters.base import FeedError, FeedSpec
+from feeds.adapters.base import FeedError, FeedSpec, redact
 from feeds.models import parse_symbols
-from feeds.services import redact, spec_fetch, spec_parse_payload
+from feeds.services import spec_fetch, spec_parse_payload
 
 
 class Command(BaseCommand):
@@ -67,7 +67,7 @@ class Command(BaseCommand):
                     adapter=opts["adapter"], spec=spec, timeout=opts["timeout"], budget=opts["timeout"]
                 ).records
         except FeedError as exc:
-            raise CommandError(f"{opts['adapter']}: {redact(exc.message, spec.credentials)}") from None
+            raise CommandError(redact(exc.message, spec.credentials)) from None
         for record in records:
             self.stdout.write(json.dumps(record, ensure_ascii=False))
         if opts["verbosity"] > 1:
