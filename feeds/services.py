@@ -29,6 +29,7 @@ from feeds.store import get_store
 log = logging.getLogger("ticker.feeds")
 
 MAX_BACKOFF_S = 300.0
+DISPATCH_HORIZON_S = 1.0
 STALE_AFTER_FAILURES = 2
 
 
@@ -217,7 +218,7 @@ def backoff_delay(interval: float, failures: int, retry_after: float | None = No
     return max(delay, retry_after or 0.0)
 
 
-def feeds_claim_due(*, now: datetime, horizon: float = 1.0) -> list[tuple[int, float]]:
+def feeds_claim_due(*, now: datetime, horizon: float = DISPATCH_HORIZON_S) -> list[tuple[int, float]]:
     """Claim the polls due within ``horizon`` seconds: ``(feed_id, delay_s)`` pairs.
 
     The claim moves ``next_poll_at`` forward with a compare-and-set, so two
@@ -239,9 +240,31 @@ def feeds_claim_due(*, now: datetime, horizon: float = 1.0) -> list[tuple[int, f
 
 
 def feed_poll_by_id(feed_id: int) -> PollResult | None:
-    """The poll task's body: load the feed (if it still exists and is enabled) and poll it."""
+    """The poll task's body: load the feed (if it still exists and is enabled) and poll it.
+
+    A poll claimed before the feed's last failure is skipped when that failure
+    pushed the next poll beyond where any claim could have put it (see ``in_backoff``).
+    """
     feed = Feed.objects.filter(pk=feed_id, enabled=True).first()
-    return feed_poll(feed=feed) if feed else None
+    if feed is None:
+        return None
+    if in_backoff(feed, timezone.now()):
+        return PollResult(feed=feed.name, skipped=True)
+    return feed_poll(feed=feed)
+
+
+def in_backoff(feed: Feed, now: datetime) -> bool:
+    """True if a failure's backoff, not a claim, set ``next_poll_at``.
+
+    A claim leaves ``next_poll_at`` at most ``horizon + interval`` after the time it
+    claimed, and a claimed poll runs at or after that time; a failing feed's
+    ``next_poll_at`` further away than that was set by its backoff (or a provider's
+    ``Retry-After``), and a poll already claimed before the failure must not undercut it.
+    """
+    if not feed.consecutive_failures or feed.next_poll_at is None:
+        return False
+    slack = DISPATCH_HORIZON_S + feed.interval + 0.5
+    return (feed.next_poll_at - now).total_seconds() > slack
 
 
 def feed_enabled_symbols() -> set[str]:

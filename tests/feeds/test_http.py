@@ -191,6 +191,25 @@ def test_429_backs_the_feed_off_at_least_retry_after(upstream, form):
     assert feeds_claim_due(now=timezone.now()) == []  # not polled again until then
 
 
+def test_a_poll_claimed_before_a_429_does_not_undercut_retry_after(upstream):
+    upstream.set_json({"code": -1003, "msg": "Too many requests"}, status=429)
+    upstream.set_headers(Retry_After="30")
+    feed = make_feed(upstream, interval=0.5)
+    claimed = feeds_claim_due(now=timezone.now())
+    assert len(claimed) == 2  # polls at +0 s and +0.5 s, both handed to the workers
+    assert "429" in feed_poll_by_id(feed.pk).error
+    second = feed_poll_by_id(feed.pk)
+    assert second.skipped and upstream.hits == 1
+
+
+def test_a_poll_within_a_claims_reach_still_runs(upstream):
+    upstream.set_prices({"AAPL": 1})
+    feed = make_feed(upstream, interval=1, consecutive_failures=1)
+    feed.next_poll_at = timezone.now() + timedelta(seconds=1.9)  # where a claim may have put it
+    feed.save()
+    assert not feed_poll_by_id(feed.pk).skipped and upstream.hits == 1
+
+
 # --- conditional requests ----------------------------------------------------------------
 
 
