@@ -10,6 +10,8 @@ normalized records, or the error, without committing or publishing anything.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -19,12 +21,20 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.timesince import timesince, timeuntil
 
 from feeds.admin_actions import feeds_poll_now, feeds_test
 from feeds.models import Feed
 
 STATE_COLORS = {"ok": "#1a7f37", "degraded": "#b35900", "failing": "#cf222e", "disabled": "#6e7781"}
+
+
+def span(delta: timedelta) -> str:
+    """A duration at a glance, to the second when it is short: ``4 s``, ``12 min``, ``3 h``, ``2 d``."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
 
 
 class FeedForm(forms.ModelForm):
@@ -79,15 +89,14 @@ class FeedAdmin(admin.ModelAdmin):
     change_form_template = "admin/feeds/feed/change_form.html"
     list_display = (
         "name",
-        "adapter",
+        "adapter_name",
         "state_badge",
         "last_success",
         "last_error_short",
-        "consecutive_failures",
+        "failures",
         "latency",
         "next_poll",
-        "updates_published",
-        "interval",
+        "updates",
         "test_link",
     )
     list_filter = (StateFilter, "adapter", "enabled")
@@ -122,17 +131,29 @@ class FeedAdmin(admin.ModelAdmin):
             state,
         )
 
+    @admin.display(description="adapter", ordering="adapter")
+    def adapter_name(self, feed: Feed) -> str:
+        return feed.adapter
+
     @admin.display(description="last success", ordering="last_success_at")
     def last_success(self, feed: Feed) -> str:
-        return f"{timesince(feed.last_success_at)} ago" if feed.last_success_at else "never"
+        return f"{span(timezone.now() - feed.last_success_at)} ago" if feed.last_success_at else "never"
 
     @admin.display(description="last error")
     def last_error_short(self, feed: Feed) -> str:
         if not feed.last_error:
             return "—"
-        when = f"{timesince(feed.last_error_at)} ago: " if feed.last_error_at else ""
+        when = f"{span(timezone.now() - feed.last_error_at)} ago: " if feed.last_error_at else ""
         text = feed.last_error if len(feed.last_error) <= 90 else feed.last_error[:89] + "…"
         return format_html('<span title="{}">{}{}</span>', feed.last_error, when, text)
+
+    @admin.display(description="failures", ordering="consecutive_failures")
+    def failures(self, feed: Feed) -> int:
+        return feed.consecutive_failures
+
+    @admin.display(description="updates", ordering="updates_published")
+    def updates(self, feed: Feed) -> int:
+        return feed.updates_published
 
     @admin.display(description="latency", ordering="last_latency_ms")
     def latency(self, feed: Feed) -> str:
@@ -142,9 +163,10 @@ class FeedAdmin(admin.ModelAdmin):
     def next_poll(self, feed: Feed) -> str:
         if not feed.enabled:
             return "—"
-        if feed.next_poll_at is None or feed.next_poll_at <= timezone.now():
+        now = timezone.now()
+        if feed.next_poll_at is None or feed.next_poll_at <= now:
             return "due"
-        return f"in {timeuntil(feed.next_poll_at)}"
+        return f"in {span(feed.next_poll_at - now)}"
 
     @admin.display(description="")
     def test_link(self, feed: Feed) -> str:
