@@ -118,6 +118,10 @@ class FeedAdmin(admin.ModelAdmin):
         ("Health", {"fields": readonly_fields}),
     )
 
+    def get_fieldsets(self, request, obj=None):
+        """No health to show before the feed exists."""
+        return self.fieldsets if obj else self.fieldsets[:2]
+
     # --- health at a glance ------------------------------------------------------------
 
     @admin.display(description="state")
