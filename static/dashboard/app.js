@@ -46,6 +46,7 @@ const conn = new TickerConnection({ url: wsUrl, since: (symbols) => store.since(
 const status = new ConnectionStatus({
   pill: $("#conn"),
   label: $("#conn-label"),
+  countdown: $("#conn-countdown"),
   banner: $("#conn-banner"),
   bannerText: $("#conn-banner-text"),
   retry: $("#conn-retry"),

@@ -4,7 +4,7 @@
 const LABELS = {
   connecting: "Connecting…",
   live: "Live",
-  reconnecting: "Reconnecting…",
+  reconnecting: "Reconnecting",
   offline: "Offline",
 };
 
@@ -14,9 +14,10 @@ const OFFLINE_REASONS = {
 };
 
 export class ConnectionStatus {
-  constructor({ pill, label, banner, bannerText, retry, onRetry }) {
+  constructor({ pill, label, countdown, banner, bannerText, retry, onRetry }) {
     this.pill = pill;
     this.label = label;
+    this.countdown = countdown;
     this.banner = banner;
     this.bannerText = bannerText;
     this.retry = retry;
@@ -40,10 +41,12 @@ export class ConnectionStatus {
 
   paint() {
     const { state } = this;
-    let text = LABELS[state] || state;
-    const wait = Math.ceil((this.retryAt - Date.now()) / 1000);
-    if (state === "reconnecting" && wait >= 1 && this.reason !== "connecting") text = `Reconnecting in ${wait}s`;
+    // The state is announced once; the countdown beside it is for the eye only.
+    const text = LABELS[state] || state;
     if (this.label.textContent !== text) this.label.textContent = text;
+    const wait = Math.ceil((this.retryAt - Date.now()) / 1000);
+    const countdown = state === "reconnecting" && wait >= 1 && this.reason !== "connecting" ? `in ${wait}s` : "";
+    if (this.countdown.textContent !== countdown) this.countdown.textContent = countdown;
 
     const down = state === "reconnecting" || state === "offline";
     this.banner.hidden = !down;
