@@ -160,3 +160,65 @@ def test_period_text_names_quarters_halves_and_breaks(js):
         """
     )
     assert texts == ["Q3 · 4:12", "OT · 1:00", "End of Q2", "2H · 67'", "P1 · 12:00"]
+
+
+def test_close_codes_decide_whether_and_when_to_reconnect(js):
+    """TickerConnection with a stand-in WebSocket class: each close code's follow-up."""
+    result = js(
+        """
+        const { TickerConnection } = await import('/static/dashboard/connection.js');
+        const sockets = [];
+        class FakeSocket {
+            static OPEN = 1; static CONNECTING = 0;
+            constructor(url) { this.url = url; this.readyState = 0; this.sent = []; sockets.push(this); }
+            send(text) { this.sent.push(JSON.parse(text)); }
+            close() { this.readyState = 3; }
+            open() { this.readyState = 1; this.onopen(); }
+            recv(msg) { this.onmessage({ data: JSON.stringify(msg) }); }
+            drop(code) { this.readyState = 3; this.onclose({ code, reason: '' }); }
+        }
+        window.WebSocket = FakeSocket;
+        const outcome = async (code, before) => {
+            const c = new TickerConnection({ url: 'ws://x/ws/ticker/', since: () => ({ AAPL: 41 }) });
+            c.setDesired(['AAPL']);
+            c.connect();
+            const ws = sockets[sockets.length - 1];
+            await Promise.resolve();
+            ws.open();
+            const sub = ws.sent[0];
+            ws.recv({ type: 'subscribed', symbols: ['AAPL'], subscriptions: ['AAPL'], id: sub.id });
+            const live = c.state;
+            if (before) ws.recv(before);
+            const afterFrame = c.state;
+            ws.drop(code);
+            const r = { sub, live, afterFrame, state: c.state, reason: c.reason,
+                        delay: c.timer ? c.retryAt - Date.now() : null };
+            clearTimeout(c.timer);
+            return r;
+        };
+        return {
+            forbidden: await outcome(4003),
+            flood: await outcome(1008),
+            slow: await outcome(4001),
+            away: await outcome(1001),
+            shutdown: await outcome(1006, { type: 'shutdown', reconnect: true }),
+        };
+        """
+    )
+    sub = result["forbidden"]["sub"]
+    assert sub["action"] == "subscribe" and sub["symbols"] == ["AAPL"] and sub["since"] == {"AAPL": 41}
+    assert all(r["live"] == "live" for r in result.values())
+
+    forbidden = result["forbidden"]
+    assert (forbidden["state"], forbidden["reason"], forbidden["delay"]) == ("offline", "forbidden", None)
+
+    flood = result["flood"]
+    assert flood["state"] == "reconnecting" and flood["delay"] >= 3900  # backed off hard
+    slow = result["slow"]
+    assert slow["state"] == "reconnecting" and 0 < slow["delay"] <= 500
+    away = result["away"]
+    assert away["state"] == "reconnecting" and 0 < away["delay"] <= 1750
+
+    shutdown = result["shutdown"]
+    assert shutdown["afterFrame"] == "reconnecting"  # told before the socket even closed
+    assert shutdown["state"] == "reconnecting" and 0 < shutdown["delay"] <= 1750
