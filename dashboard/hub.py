@@ -38,6 +38,7 @@ class Hub:
         self.latest: dict[str, tuple[int, str, dict]] = {}  # symbol -> (seq, update frame, update)
         self.state: dict[str, str] = {}  # symbol -> "stale" while its feed is down
         self._store_seqs: dict[str, int] = {}  # symbol -> seq in the store at the last reconcile
+        self._snapshots: dict[str, tuple[int, str | None, str]] = {}  # symbol -> (seq, state, frame)
         self._joined: dict[str, asyncio.Future] = {}
         self._idle_since: dict[str, float] = {}
         self._tasks: list[asyncio.Task] = []
@@ -137,8 +138,16 @@ class Hub:
             self._idle_since.pop(s, None)
             cur = self.latest.get(s)
             if cur is not None and cur[0] > since.get(s, -1):
-                frames.append(data_frame("snapshot", cur[2], self.state.get(s)))
+                frames.append(self._snapshot_frame(s, cur))
         return frames
+
+    def _snapshot_frame(self, symbol: str, cur: tuple[int, str, dict]) -> str:
+        """A symbol's snapshot frame, encoded once per value and state (a reconnect storm asks for it often)."""
+        state = self.state.get(symbol)
+        cached = self._snapshots.get(symbol)
+        if cached is None or cached[0] != cur[0] or cached[1] != state:
+            cached = self._snapshots[symbol] = (cur[0], state, data_frame("snapshot", cur[2], state))
+        return cached[2]
 
     def unsubscribe(self, box: Outbox, symbols) -> None:
         now = time.monotonic()
@@ -204,6 +213,7 @@ class Hub:
                 del self._idle_since[s]
                 self._joined.pop(s, None)
                 self.latest.pop(s, None)
+                self._snapshots.pop(s, None)
                 await self.layer.group_discard(group_for(s), self.channel)
 
 

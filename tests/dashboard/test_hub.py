@@ -130,3 +130,16 @@ async def test_an_unsubscribed_viewer_gets_nothing_more(hub):
     assert a.sent == []
     hub.unsubscribe(b.box, ["HUBF"])
     assert hub.viewers() == {}
+
+
+async def test_snapshot_frames_are_encoded_once_per_value_and_state(hub):
+    hub.store.commit([quote("HUBG", 1.0)])
+    (first,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    (again,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    assert again is first
+    hub.set_state("HUBG", "stale")
+    (stale,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    assert stale is not first and json.loads(stale)["state"] == "stale"
+    hub.apply(hub.store.commit([quote("HUBG", 2.0)])[0])
+    (newer,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    assert json.loads(newer)["price"] == 2.0 and "state" not in json.loads(newer)
