@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 
-from feeds.models import Feed
+from feeds.models import Feed, Visibility
 
 
 class FeedForm(forms.ModelForm):
@@ -27,9 +27,17 @@ class FeedForm(forms.ModelForm):
             "options",
             "credentials",
             "enabled",
+            "visibility",
+            "viewer_groups",
             "interval",
             "timeout",
         )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("visibility") == Visibility.GROUPS and not cleaned.get("viewer_groups"):
+            self.add_error("viewer_groups", "Choose at least one group, or another visibility.")
+        return cleaned
 
     def clean_credentials(self) -> str:
         value = self.cleaned_data.get("credentials", "")
@@ -53,7 +61,8 @@ class FeedAdmin(admin.ModelAdmin):
         "updates_published",
         "last_error",
     )
-    list_filter = ("enabled", "adapter")
+    list_filter = ("enabled", "adapter", "visibility")
+    filter_horizontal = ("viewer_groups",)
     search_fields = ("name", "url", "symbols")
     readonly_fields = (
         "last_poll_at",
@@ -67,6 +76,7 @@ class FeedAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("name", "adapter", "url", "symbols", "options", "credentials", "enabled")}),
+        ("Who may see it", {"fields": ("visibility", "viewer_groups")}),
         ("Polling", {"fields": ("interval", "timeout")}),
         ("Health", {"fields": readonly_fields}),
     )

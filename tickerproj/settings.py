@@ -156,6 +156,27 @@ TICKER_SLOW_VIEWER_CLOSE_S = env.float("TICKER_SLOW_VIEWER_CLOSE_S", default=10.
 TICKER_MAX_SUBSCRIPTIONS = env.int("TICKER_MAX_SUBSCRIPTIONS", default=200)
 TICKER_MAX_FRAME_BYTES = env.int("TICKER_MAX_FRAME_BYTES", default=4096)
 
+# --- WebSocket protocol limits and access (docs/protocol.md is the contract) -----------
+# Incoming messages per connection: a token bucket of TICKER_WS_RATE_BURST refilled at
+# TICKER_WS_RATE_PER_S; refused messages get `rate_limited`, and a client refused more
+# than TICKER_WS_FLOOD_STRIKES times (refilling one a second) is closed with 1008.
+TICKER_WS_RATE_PER_S = env.float("TICKER_WS_RATE_PER_S", default=10.0)
+TICKER_WS_RATE_BURST = env.int("TICKER_WS_RATE_BURST", default=20)
+TICKER_WS_FLOOD_STRIKES = env.int("TICKER_WS_FLOOD_STRIKES", default=20)
+# Open sockets per client address in one web process; 0 = no limit.
+TICKER_WS_MAX_PER_ADDRESS = env.int("TICKER_WS_MAX_PER_ADDRESS", default=0)
+# A `heartbeat` frame to every socket this often (0 = off); dead peers are found by the
+# server's WebSocket pings (uvicorn --ws-ping-interval / --ws-ping-timeout).
+TICKER_WS_HEARTBEAT_S = env.float("TICKER_WS_HEARTBEAT_S", default=15.0)
+# Before a planned restart: the `shutdown` notice goes out, then sockets close (1012) this much later.
+TICKER_WS_SHUTDOWN_GRACE_S = env.float("TICKER_WS_SHUTDOWN_GRACE_S", default=1.0)
+# Browsers always send Origin, and it must match ALLOWED_HOSTS; other clients may omit it.
+TICKER_WS_REQUIRE_ORIGIN = env.bool("TICKER_WS_REQUIRE_ORIGIN", default=False)
+# Sign-in required for the page, the JSON APIs and the socket.
+TICKER_LOGIN_REQUIRED = env.bool("TICKER_LOGIN_REQUIRED", default=False)
+# How often each web process writes its per-symbol viewer counts (to Redis, with a TTL).
+TICKER_VIEWERS_PUBLISH_S = env.float("TICKER_VIEWERS_PUBLISH_S", default=5.0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
