@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 
 from feeds.selectors import symbol_catalog
 
@@ -14,20 +15,28 @@ class Catalog:
     def __init__(self) -> None:
         self._entries: dict[str, dict] = {}
         self._loaded = 0.0
+        self.loaded_at = 0.0  # when (epoch s) the current entries' load started
         self._lock = asyncio.Lock()
 
     async def entries(self, *, max_age: float = REFRESH_S) -> dict[str, dict]:
         if time.monotonic() - self._loaded > max_age:
             async with self._lock:
                 if time.monotonic() - self._loaded > max_age:
+                    started = time.time()
                     self._entries = await symbol_catalog()
                     self._loaded = time.monotonic()
+                    self.loaded_at = started
         return self._entries
 
-    async def split(self, symbols: tuple[str, ...]) -> tuple[list[str], list[str]]:
-        """(known, unknown); a miss refreshes a catalog older than half a second once."""
+    async def lookup(self, symbols: Iterable[str]) -> dict[str, dict]:
+        """The catalog, refreshed once (if older than half a second) when a symbol is missing."""
         entries = await self.entries()
         if any(s not in entries for s in symbols):
             entries = await self.entries(max_age=0.5)
+        return entries
+
+    async def split(self, symbols: tuple[str, ...]) -> tuple[list[str], list[str]]:
+        """(known, unknown); a miss refreshes a catalog older than half a second once."""
+        entries = await self.lookup(symbols)
         known = [s for s in symbols if s in entries]
         return known, [s for s in symbols if s not in entries]

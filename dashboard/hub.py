@@ -37,6 +37,7 @@ class Hub:
         self.subs: dict[str, set[Outbox]] = {}
         self.latest: dict[str, tuple[int, str, dict]] = {}  # symbol -> (seq, update frame, update)
         self.state: dict[str, str] = {}  # symbol -> "stale" while its feed is down
+        self.state_at: dict[str, float] = {}  # symbol -> when (epoch s) its state was last learnt
         self._joined: dict[str, asyncio.Future] = {}
         self._idle_since: dict[str, float] = {}
         self._tasks: list[asyncio.Task] = []
@@ -78,8 +79,10 @@ class Hub:
         cur = self.latest.get(symbol)
         if cur is not None and seq <= cur[0]:
             return False
-        if self.state.get(symbol) == "stale":
+        # Only a value committed after the process learnt of the staleness proves the feed live.
+        if self.state.get(symbol) == "stale" and update.get("sent_at", 0) > self.state_at.get(symbol, 0):
             del self.state[symbol]
+            self.state_at[symbol] = time.time()
         frame = data_frame("update", update)
         self.latest[symbol] = (seq, frame, update)
         for box in self.subs.get(symbol, ()):
@@ -88,6 +91,7 @@ class Hub:
 
     def set_state(self, symbol: str, state: str) -> None:
         """Record a feed state change for a symbol and tell its viewers."""
+        self.state_at[symbol] = time.time()
         if state == "stale":
             self.state[symbol] = state
         else:
