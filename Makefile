@@ -26,7 +26,7 @@ run: $(BIN)/.runtime
 	@echo "Ticker: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 ifeq ($(strip $(REDIS_URL)),)
 	exec $(BIN)/uvicorn tickerproj.asgi:application --host $(HOST) --port $(PORT) --lifespan on \
-		--ws-per-message-deflate false --log-level warning
+		--ws-per-message-deflate false --ws-max-size 16384 --ws-ping-interval 20 --ws-ping-timeout 20 --log-level warning
 else
 	exec $(BIN)/honcho start
 endif

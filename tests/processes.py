@@ -86,8 +86,11 @@ def wait_http(url: str, timeout: float = 30, proc: Proc | None = None) -> None:
     )
 
 
-def start_web(env: dict[str, str], port: int | None = None, server: str = "uvicorn") -> tuple[Proc, int]:
-    """The real ASGI server on a free port, ready when ``/`` answers."""
+def start_web(
+    env: dict[str, str], port: int | None = None, server: str = "uvicorn", args: tuple[str, ...] = ()
+) -> tuple[Proc, int]:
+    """The real ASGI server on a free port, ready when ``/`` answers; flags as in the Procfile
+    (``args`` are added, and a flag given there again wins)."""
     port = port or free_port()
     if server == "daphne":
         cmd = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "tickerproj.asgi:application"]
@@ -103,6 +106,13 @@ def start_web(env: dict[str, str], port: int | None = None, server: str = "uvico
             "on",
             "--ws-per-message-deflate",
             "false",
+            "--ws-max-size",
+            "16384",
+            "--ws-ping-interval",
+            "20",
+            "--ws-ping-timeout",
+            "20",
+            *args,
         ]
     proc = Proc(f"web-{port}", cmd, env)
     wait_http(f"http://127.0.0.1:{port}/api/symbols", proc=proc)
