@@ -92,6 +92,7 @@ class Registry:
     async def _every(self, interval: float, job: Callable[[], Awaitable[None]]) -> None:
         failing = False
         while True:
+            await asyncio.sleep(interval)
             try:
                 await job()
                 failing = False
@@ -101,7 +102,6 @@ class Registry:
                 if not failing:
                     log.warning("%s failed (%s); will retry", job.__name__, type(exc).__name__)
                 failing = True
-            await asyncio.sleep(interval)
 
     async def heartbeat(self) -> None:
         self.broadcast(frame("heartbeat", ts=int(time.time() * 1000)))
