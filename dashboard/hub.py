@@ -81,8 +81,7 @@ class Hub:
             return False
         # Only a value committed after the process learnt of the staleness proves the feed live.
         if self.state.get(symbol) == "stale" and update.get("sent_at", 0) > self.state_at.get(symbol, 0):
-            del self.state[symbol]
-            self.state_at[symbol] = time.time()
+            self.set_state(symbol, "live")
         frame = data_frame("update", update)
         self.latest[symbol] = (seq, frame, update)
         for box in self.subs.get(symbol, ()):
@@ -92,6 +91,8 @@ class Hub:
     def set_state(self, symbol: str, state: str) -> None:
         """Record a feed state change for a symbol and tell its viewers."""
         self.state_at[symbol] = time.time()
+        if self.state.get(symbol, "live") == state:
+            return
         if state == "stale":
             self.state[symbol] = state
         else:

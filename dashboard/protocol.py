@@ -168,8 +168,9 @@ def canonical(item: Any, rid: int | str | None) -> str:
     """A symbol as clients may type it (any case, surrounding spaces) in canonical form."""
     if not isinstance(item, str):
         raise ProtocolError("bad_request", f"symbols must be strings, not {_json_type(item)}", rid)
-    sym = item.strip().upper()
-    if not sym.isascii() or not SYMBOL_RE.match(sym):
+    raw = item.strip()
+    sym = raw.upper()
+    if not raw.isascii() or not SYMBOL_RE.match(sym):
         raise ProtocolError(
             "bad_request", f"{item[:40]!r} is not a symbol (1-40 characters of A-Z 0-9 . _ -)", rid
         )
@@ -179,14 +180,12 @@ def canonical(item: Any, rid: int | str | None) -> str:
 def _symbols(raw: Any, rid: int | str | None) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw:
         raise ProtocolError("bad_request", "symbols must be a non-empty list of strings", rid)
-    _check_count(len(raw), rid)
     return tuple(dict.fromkeys(canonical(item, rid) for item in raw))
 
 
 def _since(raw: Any, rid: int | str | None) -> dict[str, int]:
     if not isinstance(raw, dict):
         raise ProtocolError("bad_request", 'since must be an object like {"AAPL": 41}', rid)
-    _check_count(len(raw), rid)
     since: dict[str, int] = {}
     for key, seq in raw.items():
         sym = canonical(key, rid)

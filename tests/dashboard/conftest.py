@@ -41,7 +41,9 @@ class Socket:
         self.comm = comm
 
     @classmethod
-    async def open(cls, *, origin: bytes | None = ORIGIN, cookie: str = "", client=("10.0.0.1", 5000)) -> Socket:
+    async def open(
+        cls, *, origin: bytes | None = ORIGIN, cookie: str = "", client=("10.0.0.1", 5000)
+    ) -> Socket:
         from tickerproj.asgi import application
 
         headers = [(b"host", b"127.0.0.1:8000")]
@@ -103,7 +105,9 @@ def feeds(transactional_db):
     url = "http://127.0.0.1:9/api"
     Feed.objects.create(name="pub", adapter="binance", url=url, symbols="AAPL,MSFT,IDLE")
     Feed.objects.create(name="members", adapter="binance", url=url, symbols="GOLD", visibility="signed_in")
-    restricted = Feed.objects.create(name="vip", adapter="binance", url=url, symbols="VIPX", visibility="groups")
+    restricted = Feed.objects.create(
+        name="vip", adapter="binance", url=url, symbols="VIPX", visibility="groups"
+    )
     restricted.viewer_groups.add(vip)
     commit({s: p for s, p in PRICES.items()})
     yield SimpleNamespace(vip=vip)

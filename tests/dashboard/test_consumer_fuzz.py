@@ -42,7 +42,23 @@ json_value = st.recursive(
     max_leaves=25,
 )
 symbol = st.sampled_from(
-    ["AAPL", "aapl", " msft ", "MsFt", "GOLD", "VIPX", "IDLE", "NOPE", "", " ", "A" * 41, "ÄAPL", "ﬁ", "A\x00", "../"]
+    [
+        "AAPL",
+        "aapl",
+        " msft ",
+        "MsFt",
+        "GOLD",
+        "VIPX",
+        "IDLE",
+        "NOPE",
+        "",
+        " ",
+        "A" * 41,
+        "ÄAPL",
+        "ﬁ",
+        "A\x00",
+        "../",
+    ]
 ) | st.text(max_size=45)
 request_id = st.none() | st.integers(-(2**60), 2**60) | st.text(max_size=MAX_ID_CHARS + 16) | json_leaf
 request = st.fixed_dictionaries(
@@ -61,8 +77,12 @@ text_frame = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=()), min_size=1, max_size=200),  # lone surrogates too
     st.integers(1, 2000).map(lambda d: "[" * d + "]" * d),
     st.integers(1, 2000).map(lambda d: '{"action":"ping","id":7,"x":' + "[" * d + "]" * d + "}"),
-    st.integers(MAX_FRAME - 40, MAX_FRAME + 4000).map(lambda n: '{"action":"ping","id":1,"p":"' + "x" * n + '"}'),
-    st.integers(150, 1200).map(lambda n: json.dumps({"action": "subscribe", "id": n, "symbols": ["AAPL"] * n})),
+    st.integers(MAX_FRAME - 40, MAX_FRAME + 4000).map(
+        lambda n: '{"action":"ping","id":1,"p":"' + "x" * n + '"}'
+    ),
+    st.integers(150, 1200).map(
+        lambda n: json.dumps({"action": "subscribe", "id": n, "symbols": ["AAPL"] * n})
+    ),
 )
 frame = text_frame | st.binary(min_size=1, max_size=300)
 
@@ -157,7 +177,11 @@ def witness_loop(feeds):
 @settings(
     max_examples=150,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(frames=st.lists(frame, min_size=1, max_size=9))
 def test_any_frames_get_well_formed_answers_and_the_socket_and_its_neighbours_live_on(witness_loop, frames):
