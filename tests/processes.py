@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def wait_http(url: str, timeout: float = 30, proc: Proc | None = None) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answered (e.g. 403 when sign-in is required): it is up
         except OSError:
             if proc is not None and not proc.alive():
                 raise RuntimeError(f"{proc.name} exited:\n{proc.output()[-3000:]}") from None
@@ -115,7 +118,11 @@ def start_web(
             *args,
         ]
     proc = Proc(f"web-{port}", cmd, env)
-    wait_http(f"http://127.0.0.1:{port}/api/symbols", proc=proc)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/symbols", proc=proc)
+    except BaseException:
+        proc.stop()
+        raise
     return proc, port
 
 
