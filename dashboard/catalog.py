@@ -34,9 +34,3 @@ class Catalog:
         if any(s not in entries for s in symbols):
             entries = await self.entries(max_age=0.5)
         return entries
-
-    async def split(self, symbols: tuple[str, ...]) -> tuple[list[str], list[str]]:
-        """(known, unknown); a miss refreshes a catalog older than half a second once."""
-        entries = await self.lookup(symbols)
-        known = [s for s in symbols if s in entries]
-        return known, [s for s in symbols if s not in entries]
