@@ -92,3 +92,7 @@ def test_feed_form_wants_a_group_for_group_visibility():
     form = FeedForm(data={**data, "visibility": "signed_in"})
     assert form.is_valid(), form.errors
     assert form.save().visibility == "signed_in" and Feed.objects.get(name="f").visibility == "signed_in"
+
+
+def test_the_feed_list_links_to_the_viewers_page(admin_client):
+    assert b'href="/admin/viewers/"' in admin_client.get("/admin/feeds/feed/").content
