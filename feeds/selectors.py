@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from feeds.models import Feed, Visibility
 from feeds.services import STALE_AFTER_FAILURES
@@ -92,12 +93,13 @@ async def symbol_catalog() -> dict[str, dict]:
     """Every symbol an enabled feed provides: ``{symbol: {name, kind, feed, state, visibility, groups}}``.
 
     Quote feeds list their symbols; score feeds' symbols (one per game) are known
-    from what they published. A symbol's ``state`` is its feed's (``feed_state``).
-    ``visibility`` and ``groups`` are for ``may_see``; only ``PUBLIC_FIELDS`` leave the server.
+    from what they published within ``TICKER_SYMBOL_RETENTION_S`` (finished games leave).
+    A symbol's ``state`` is its feed's (``feed_state``). ``visibility`` and ``groups`` are
+    for ``may_see``; only ``PUBLIC_FIELDS`` leave the server.
     """
     feeds = {f.name: f for f in await sync_to_async(_enabled_feeds)()}
     catalog: dict[str, dict] = {}
-    for sym, meta in (await get_store().symbols()).items():
+    for sym, meta in (await get_store().symbols(max_age=settings.TICKER_SYMBOL_RETENTION_S)).items():
         feed = feeds.get(meta.get("feed", ""))
         if feed is not None:
             catalog[sym] = {

@@ -85,7 +85,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
 # Static files are served from the finders until `collectstatic` has filled STATIC_ROOT.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
@@ -148,6 +148,8 @@ TICKER_EMBEDDED = not REDIS_URL
 TICKER_DEMO_UPSTREAM = env(
     "TICKER_DEMO_UPSTREAM", default=f"http://127.0.0.1:{env('PORT', default='8000')}/demo"
 )
+# A published symbol (a game) no feed lists leaves the catalog this long after its last update.
+TICKER_SYMBOL_RETENTION_S = env.float("TICKER_SYMBOL_RETENTION_S", default=3 * 3600)
 TICKER_HISTORY_LEN = env.int("TICKER_HISTORY_LEN", default=500)
 TICKER_MAX_RESPONSE_BYTES = env.int("TICKER_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 TICKER_HUB_RECONCILE_S = env.float("TICKER_HUB_RECONCILE_S", default=2.0)
