@@ -8,7 +8,6 @@ process-wide chores the registry's.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 
@@ -88,8 +87,14 @@ class TickerConsumer(AsyncWebsocketConsumer):
             return
         self.closed = True
         self._release()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.close(code=code, reason=reason), timeout=1.0)
+        for attempt in dict.fromkeys((code, protocol.portable_close_code(code), 1000)):
+            try:
+                await asyncio.wait_for(self.close(code=attempt, reason=reason), timeout=1.0)
+                return
+            except TimeoutError:  # the peer is not reading: the server's pings will end it
+                return
+            except Exception:  # the server refuses the code (daphne: 1xxx), or the peer is gone
+                continue
 
     async def disconnect(self, code: int) -> None:
         self.closed = True

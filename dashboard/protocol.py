@@ -69,6 +69,12 @@ CLOSE_CODES: dict[int, CloseCode] = {
 }
 
 
+def portable_close_code(code: int) -> int:
+    """The code to close with where the server may not send ``code``: daphne (autobahn)
+    lets applications send only 1000 and 3000-4999, so 1008 becomes 4008, 1012 4012."""
+    return code if code == 1000 or code >= 3000 else 4000 + code % 1000
+
+
 class ProtocolError(Exception):
     """A client request that cannot be served; becomes an ``error`` frame.
 

@@ -18,6 +18,7 @@ from dashboard.protocol import (
     error_frame,
     frame,
     parse_request,
+    portable_close_code,
     request_id_of,
 )
 
@@ -162,3 +163,15 @@ def test_the_public_contract_documents_every_error_code_and_close_code():
         row = re.search(rf"^\| {close.code} \|.*\| (yes|no|backoff)[^|]*\|$", doc, re.M)
         assert row, f"close code {close.code} missing from the table in docs/protocol.md"
         assert row.group(1) == close.reconnect, f"close code {close.code}: doc says {row.group(1)}"
+
+
+def test_close_codes_daphne_cannot_send_move_to_the_4000_range():
+    assert [portable_close_code(c) for c in (1000, 1008, 1011, 1012, 1013, 4001, 4003)] == [
+        1000,
+        4008,
+        4011,
+        4012,
+        4013,
+        4001,
+        4003,
+    ]

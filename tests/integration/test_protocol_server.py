@@ -231,3 +231,18 @@ async def test_login_required_guards_the_page_the_apis_and_the_socket(server):
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+async def test_under_daphne_the_flood_close_arrives_as_4008(server):
+    """daphne (autobahn) refuses to send 1xxx codes from applications: the portable code."""
+    start, env = server
+    proc, port = start_web(env, server="daphne")
+    try:
+        async with wsclient.connect(port) as ws:
+            await ws.send(b"\x00")
+            assert (await wsclient.recv(ws))["code"] == "bad_request"
+            for i in range(100):
+                await ws.send(json.dumps({"action": "ping", "id": i}))
+            assert await closed_with(ws) == 4008
+    finally:
+        proc.stop()
