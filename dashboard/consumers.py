@@ -8,7 +8,6 @@ process-wide chores the registry's.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -185,13 +184,10 @@ class TickerConsumer(AsyncWebsocketConsumer):
                 subscriptions=sorted(self.subscriptions),
             )
         )
-        shown = set()
-        for text in snapshots:
-            shown.add(json.loads(text)["symbol"])
+        for text in subscriptions.follow_ups(
+            request.symbols, snapshots, lambda s: self.hub.state.get(s, "live")
+        ):
             self.send_control(text)
-        for s in request.symbols:
-            if s not in shown:
-                self.send_control(frame("status", symbol=s, state=self.hub.state.get(s, "live")))
 
     async def _do_unsubscribe(self, request: Request) -> None:
         removed = [s for s in request.symbols if s in self.subscriptions]

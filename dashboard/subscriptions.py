@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+import json
+from collections.abc import Callable, Mapping, Set
 
 from django.conf import settings
 
-from dashboard.protocol import ProtocolError, Request
+from dashboard.protocol import ProtocolError, Request, frame
 from feeds.selectors import Viewer, split_visible
 
 LISTED = 10  # symbols named in an error message; the error's ``symbols`` field has them all
@@ -48,3 +49,11 @@ def admit(current: Set[str], request: Request, entries: Mapping[str, Mapping], v
             subscriptions=held,
         )
     return new
+
+
+def follow_ups(symbols: tuple[str, ...], snapshots: list[str], state_of: Callable[[str], str]) -> list[str]:
+    """What follows a ``subscribed`` ack: each requested symbol gets its snapshot, or, when
+    there is none to send (no value yet, or ``since`` shows the client has it), a ``status``
+    with its feed's state. So a client always learns every symbol's state."""
+    shown = {json.loads(text)["symbol"] for text in snapshots}
+    return snapshots + [frame("status", symbol=s, state=state_of(s)) for s in symbols if s not in shown]
