@@ -118,8 +118,10 @@ def own_server(tmp_path) -> Iterator[TickerServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: sync Playwright holds an event loop in this thread until it stops,
+    and pytest-asyncio tests in later modules need the thread free of it."""
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
