@@ -45,6 +45,7 @@ class FeedForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Leave blank to keep the stored key.",
     )
+    visibility = forms.ChoiceField(choices=Visibility.choices, required=False, initial=Visibility.PUBLIC)
 
     class Meta:
         model = Feed
@@ -60,6 +61,12 @@ class FeedForm(forms.ModelForm):
             "viewer_groups",
             "interval",
             "timeout",
+        )
+
+    def clean_visibility(self) -> str:
+        """A form posted without it (a script) keeps the feed's visibility; a new feed is public."""
+        return self.cleaned_data.get("visibility") or (
+            self.instance.visibility if self.instance.pk else Visibility.PUBLIC
         )
 
     def clean(self) -> dict:
