@@ -18,16 +18,19 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from feeds.adapters import get_adapter
-from feeds.adapters.base import FeedError
+from feeds.adapters.base import FeedError, ProviderRequest
 from feeds.http import fetch
 from feeds.models import Feed
 from feeds.schema import Record, Update
 from feeds.store import get_store
+from tickerproj.metrics import FEED_FAILURES, FEED_POLL_SECONDS, FEED_POLLS, FEED_UPDATES
 
 log = logging.getLogger("ticker.feeds")
 
 MAX_BACKOFF_S = 300.0
 STALE_AFTER_FAILURES = 2
+# Past its requests' timeouts a poll is dead (its worker was killed): the next may start.
+LEASE_MARGIN_S = 2.0
 
 
 @dataclass
@@ -42,19 +45,19 @@ class PollResult:
     went_live: list[str] = field(default_factory=list)
 
 
-def feed_fetch_records(*, feed: Feed) -> list[Record]:
+def feed_fetch_records(*, feed: Feed, requests: list[ProviderRequest] | None = None) -> list[Record]:
     """Fetch every request of one poll and parse it; any failure is a ``FeedError``."""
     adapter = get_adapter(feed.adapter)
     spec = feed.spec()
     records: list[Record] = []
-    for request in adapter.requests(spec):
+    for request in adapter.requests(spec) if requests is None else requests:
         response = fetch(request, timeout=feed.timeout)
         try:
             records.extend(adapter.parse(response, spec))
         except FeedError:
             raise
         except Exception as exc:  # an adapter bug must not look like a healthy empty poll
-            log.exception("adapter %s crashed on feed=%s", feed.adapter, feed.name)
+            log.exception("adapter %s crashed on feed=%s", feed.adapter, feed.name, extra={"feed": feed.name})
             raise FeedError(
                 f"adapter {feed.adapter} could not parse the response ({type(exc).__name__})"
             ) from None
@@ -62,16 +65,33 @@ def feed_fetch_records(*, feed: Feed) -> list[Record]:
 
 
 def feed_poll(*, feed: Feed) -> PollResult:
-    """One poll of ``feed`` unless another is still running; writes the feed's health."""
+    """One poll of ``feed`` unless another is still running; writes the feed's health.
+
+    The lease lasts as long as the poll's requests may (their timeouts) plus a margin,
+    so a poll whose worker was killed holds the feed no longer than that. A poll
+    that outlives its lease may overlap the next one; the store's commit keeps that
+    safe (no value published twice, none out of order).
+    """
     store = get_store()
     result = PollResult(feed=feed.name)
-    with store.lease(f"poll:{feed.pk}", ttl=feed.timeout * 4 + 5) as held:
+    try:
+        requests = get_adapter(feed.adapter).requests(feed.spec())
+    except (KeyError, FeedError) as exc:
+        requests = []
+        error = exc if isinstance(exc, FeedError) else FeedError(str(exc), permanent=True)
+    else:
+        error = None
+    ttl = feed.timeout * max(1, len(requests)) + LEASE_MARGIN_S
+    with store.lease(f"poll:{feed.pk}", ttl=ttl) as held:
         if not held:
             result.skipped = True
+            FEED_POLLS.labels(feed.name, "skipped").inc()
             return result
         started = time.monotonic()
         try:
-            records = feed_fetch_records(feed=feed)
+            if error is not None:
+                raise error
+            records = feed_fetch_records(feed=feed, requests=requests)
         except FeedError as exc:
             result.error = exc.message
             _record_failure(feed, exc, started, result)
@@ -86,42 +106,57 @@ def _save_health(feed: Feed, **fields) -> None:
     try:
         Feed.objects.filter(pk=feed.pk).update(**fields)
     except DatabaseError as exc:
-        log.warning("feed=%s health not saved: %s", feed.name, exc)
+        log.warning("feed=%s health not saved: %s", feed.name, exc, extra={"feed": feed.name})
 
 
 def _record_success(feed: Feed, started: float, result: PollResult) -> None:
     now = timezone.now()
+    elapsed = time.monotonic() - started
     was_stale = feed.consecutive_failures >= STALE_AFTER_FAILURES
     if was_stale:
         result.went_live = feed.symbol_list
+        log.info("feed=%s recovered; symbols live again", feed.name, extra={"feed": feed.name})
     _save_health(
         feed,
         last_poll_at=now,
         last_success_at=now,
         consecutive_failures=0,
-        last_latency_ms=int((time.monotonic() - started) * 1000),
+        last_latency_ms=int(elapsed * 1000),
         updates_published=F("updates_published") + len(result.updates),
     )
-    log.info("feed=%s poll ok updates=%d", feed.name, len(result.updates))
+    FEED_POLLS.labels(feed.name, "ok").inc()
+    FEED_POLL_SECONDS.labels(feed.name).observe(elapsed)
+    FEED_UPDATES.labels(feed.name).inc(len(result.updates))
+    FEED_FAILURES.labels(feed.name).set(0)
+    log.debug("feed=%s poll ok updates=%d", feed.name, len(result.updates), extra={"feed": feed.name})
 
 
 def _record_failure(feed: Feed, exc: FeedError, started: float, result: PollResult) -> None:
     now = timezone.now()
+    elapsed = time.monotonic() - started
     failures = feed.consecutive_failures + 1
     if failures == STALE_AFTER_FAILURES:
         result.went_stale = feed.symbol_list
     delay = backoff_delay(feed.interval, failures, exc.retry_after)
+    FEED_POLLS.labels(feed.name, "error").inc()
+    FEED_POLL_SECONDS.labels(feed.name).observe(elapsed)
+    FEED_FAILURES.labels(feed.name).set(failures)
     _save_health(
         feed,
         last_poll_at=now,
         last_error=exc.message[:1000],
         last_error_at=now,
         consecutive_failures=F("consecutive_failures") + 1,
-        last_latency_ms=int((time.monotonic() - started) * 1000),
+        last_latency_ms=int(elapsed * 1000),
         next_poll_at=now + timedelta(seconds=delay),
     )
     log.warning(
-        "feed=%s poll failed failures=%d retry_in=%.1fs error=%s", feed.name, failures, delay, exc.message
+        "feed=%s poll failed failures=%d retry_in=%.1fs error=%s",
+        feed.name,
+        failures,
+        delay,
+        exc.message,
+        extra={"feed": feed.name, "failures": failures, "retry_in": round(delay, 2), "error": exc.message},
     )
 
 
