@@ -27,7 +27,8 @@ from tickerproj.metrics import FEED_FAILURES, FEED_POLL_SECONDS, FEED_POLLS, FEE
 
 log = logging.getLogger("ticker.feeds")
 
-MAX_BACKOFF_S = 300.0
+# A feed that was down is retried at least once a minute, so it recovers within a minute.
+MAX_BACKOFF_S = 60.0
 STALE_AFTER_FAILURES = 2
 # Past its requests' timeouts a poll is dead (its worker was killed): the next may start.
 LEASE_MARGIN_S = 2.0

@@ -12,6 +12,10 @@ from celery.signals import setup_logging
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tickerproj.settings")
 
+# Before the app: its Django fixup's own ``import_modules`` receiver imports the URLconf
+# (and so prometheus_client); the exporter's must run first.
+import workers.exporter  # noqa: E402,F401
+
 app = Celery("tickerproj")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
@@ -25,6 +29,3 @@ def _log_like_django(**kwargs) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
-
-
-import workers.exporter  # noqa: E402,F401  (connects the worker/beat exporter signals)

@@ -24,6 +24,7 @@ class MovingPrice:
     def __init__(self, upstream, symbols: tuple[str, ...] = ("AAPL",), every: float = 0.25) -> None:
         self.upstream, self.symbols, self.every = upstream, symbols, every
         self.price = 100.0
+        self.paused = False
         self._stop = threading.Event()
         self.upstream.set_prices(dict.fromkeys(symbols, self.price))
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -31,12 +32,35 @@ class MovingPrice:
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
+            if self.paused:
+                continue
             self.price += 1
             self.upstream.set_prices(dict.fromkeys(self.symbols, self.price))
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(2)
+
+
+def track_requests(upstream) -> tuple[set[int], list[float]]:
+    """Make the upstream record the client port of each request it is still answering, and start times."""
+    in_flight: set[int] = set()
+    started: list[float] = []
+    base = upstream.server.RequestHandlerClass
+
+    class Tracking(base):
+        def do_GET(self) -> None:
+            started.append(time.monotonic())
+            in_flight.add(self.client_address[1])
+            try:
+                super().do_GET()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the poller was killed mid-request
+            finally:
+                in_flight.discard(self.client_address[1])
+
+    upstream.server.RequestHandlerClass = Tracking
+    return in_flight, started
 
 
 @dataclass
@@ -119,13 +143,16 @@ def get_json(url: str, timeout: float = 5) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read())
 
 
-def metric(text: str, name: str, labels: str = "") -> float:
-    """The value of one sample in Prometheus text output (0 when absent)."""
-    want = f"{name}{{{labels}}}" if labels else name
-    for line in text.splitlines():
-        if line.startswith(want + " "):
-            return float(line.split()[-1])
-    return 0.0
+def metric(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples named ``name`` whose labels include ``labels`` (0 when absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
 
 
 def scrape(port: int, path: str = "/metrics") -> str:

@@ -83,31 +83,34 @@ class RedisServer:
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; ``cut()`` drops every connection and refuses new ones."""
+    """Forwards 127.0.0.1:<port> to a target. ``cut()`` is the target going down: live connections
+    break and new ones are refused (the port stops listening); ``restore()`` listens again."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
         self.port = free_port()
-        self.up = True
         self._conns: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self._stop = False
-        self._listener = socket.create_server(("127.0.0.1", self.port), reuse_port=False)
-        self._listener.settimeout(0.2)
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        self._listener: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self.restore()
 
-    def _accept(self) -> None:
-        while not self._stop:
+    @property
+    def up(self) -> bool:
+        return self._listener is not None
+
+    def restore(self) -> None:
+        if self._listener is None:
+            self._listener = socket.create_server(("127.0.0.1", self.port))
+            self._thread = threading.Thread(target=self._accept, args=(self._listener,), daemon=True)
+            self._thread.start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
             try:
-                client, _ = self._listener.accept()
-            except TimeoutError:
-                continue
+                client, _ = listener.accept()
             except OSError:
-                return
-            if not self.up:
-                client.close()
-                continue
+                return  # closed by cut()
             try:
                 server = socket.create_connection(self.target, timeout=5)
             except OSError:
@@ -129,25 +132,22 @@ class TcpProxy:
             for s in (src, dst):
                 with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                s.close()
+            src.close()
             with self._lock:
                 self._conns.discard(src)
-                self._conns.discard(dst)
 
     def cut(self) -> None:
-        """The target is gone: live connections break, new ones are closed at once."""
-        self.up = False
+        """The target is gone: stop listening (connection refused) and break live connections."""
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
         with self._lock:
             conns = list(self._conns)
         for s in conns:
             with contextlib.suppress(OSError):
                 s.shutdown(socket.SHUT_RDWR)
 
-    def restore(self) -> None:
-        self.up = True
-
     def close(self) -> None:
-        self._stop = True
         self.cut()
-        self._listener.close()
-        self._thread.join(2)

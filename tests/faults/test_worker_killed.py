@@ -16,33 +16,19 @@ import psutil
 import pytest
 
 from feeds.services import LEASE_MARGIN_S
-from tests.faults.helpers import MovingPrice, Viewer, assert_in_order_without_duplicates, create_feed, report
+from tests.faults.helpers import (
+    MovingPrice,
+    Viewer,
+    assert_in_order_without_duplicates,
+    create_feed,
+    report,
+    track_requests,
+)
 from tests.processes import start_beat, start_web, start_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
 INTERVAL, TIMEOUT, UPSTREAM_DELAY = 1.0, 3.0, 1.5
-
-
-def track_requests(upstream) -> tuple[set[int], list[float]]:
-    """Make the upstream record the client port of each request it is still answering, and start times."""
-    in_flight: set[int] = set()
-    started: list[float] = []
-    base = upstream.server.RequestHandlerClass
-
-    class Tracking(base):
-        def do_GET(self) -> None:
-            started.append(time.monotonic())
-            in_flight.add(self.client_address[1])
-            try:
-                super().do_GET()
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the poller was killed mid-request
-            finally:
-                in_flight.discard(self.client_address[1])
-
-    upstream.server.RequestHandlerClass = Tracking
-    return in_flight, started
 
 
 def process_group_of_client(port: int) -> int | None:
