@@ -23,6 +23,7 @@ from tests.faults.helpers import (
     create_feed,
     metric,
     report,
+    track_requests,
 )
 from tests.faults.services import TcpProxy
 from tests.processes import free_port, start_beat, start_web, start_worker
@@ -113,7 +114,7 @@ async def test_feed_backs_off_goes_stale_and_recovers_from_each_upstream_failure
                 after=healed_at,
             )
             fresh_at = await viewer.wait_for(
-                lambda f: f.get("type") == "update" and f["price"] > mover.price - 3,
+                lambda f, p=paused_price: f.get("type") == "update" and f["price"] > p,
                 timeout=10,
                 after=healed_at,
             )
