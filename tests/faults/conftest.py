@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests.conftest import database_url
+from tests.faults.helpers import FIGURES
 from tests.faults.services import RedisServer
 from tests.processes import Proc
 
@@ -67,3 +68,10 @@ def stack(request):
     s.stop()
     if getattr(request.node, "fault_failed", False):
         print(s.logs())
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if FIGURES:
+        terminalreporter.section("fault tests: measured figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

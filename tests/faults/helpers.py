@@ -160,12 +160,18 @@ def scrape(port: int, path: str = "/metrics") -> str:
         return resp.read().decode()
 
 
+FIGURES: list[str] = []
+
+
 def report(name: str, **figures) -> None:
-    """Print a fault test's measured figures (shown with ``-s``; kept in the junit/-rP output)."""
-    print(
-        f"\n[fault] {name}: "
-        + ", ".join(f"{k}={v:.2f}s" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items())
-    )
+    """Record a fault test's measured figures: printed now (``-s``) and in pytest's summary."""
+
+    def fmt(k, v):
+        return f"{k}={v:.2f}s" if isinstance(v, float) else f"{k}={v}"
+
+    line = f"{name}: " + ", ".join(fmt(k, v) for k, v in figures.items())
+    FIGURES.append(line)
+    print(f"\n[fault] {line}")
 
 
 async def create_feed(upstream, **fields):
