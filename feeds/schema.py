@@ -21,6 +21,7 @@ Kind = Literal["quote", "score"]
 GameStatus = Literal["pre", "in", "post"]
 
 SYMBOL_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
+_THOUSANDS_RE = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 QUOTE_FIELDS = (
     "price",
@@ -88,7 +89,12 @@ def canonical_symbol(raw: object) -> str:
 
 
 def to_number(value: object, field: str) -> int | float:
-    """Parse a provider number (JSON number or decimal string) exactly; refuse NaN/inf."""
+    """Parse a provider number (JSON number or decimal string) exactly; refuse NaN/inf.
+
+    Decimal strings go through ``Decimal`` so ``"64123.45000000"`` is exactly
+    ``64123.45``; a string without a point or exponent stays an ``int``. Thousands
+    separators are accepted only in their strict form (``"1,234.5"``).
+    """
     if isinstance(value, bool) or value is None:
         raise FeedError(f"{field}: expected a number, got {value!r}")
     if isinstance(value, int):
@@ -98,20 +104,32 @@ def to_number(value: object, field: str) -> int | float:
             raise FeedError(f"{field}: {value!r} is not a finite number")
         return value
     if isinstance(value, str | Decimal):
+        text = str(value).strip()
+        if _THOUSANDS_RE.match(text):
+            text = text.replace(",", "")
+        if "_" in text:
+            raise FeedError(f"{field}: {text[:40]!r} is not a number")
         try:
-            dec = Decimal(str(value).strip().replace(",", ""))
+            dec = Decimal(text)
         except InvalidOperation:
-            raise FeedError(f"{field}: {str(value)[:40]!r} is not a number") from None
+            raise FeedError(f"{field}: {text[:40]!r} is not a number") from None
         if not dec.is_finite():
-            raise FeedError(f"{field}: {value!r} is not a finite number")
-        if dec == dec.to_integral_value() and "." not in str(value) and "e" not in str(value).lower():
+            raise FeedError(f"{field}: {text[:40]!r} is not a finite number")
+        if dec == dec.to_integral_value() and "." not in text and "e" not in text.lower():
             return int(dec)
-        return float(dec)
+        number = float(dec)
+        if not math.isfinite(number):
+            raise FeedError(f"{field}: {text[:40]!r} is out of range")
+        return number
     raise FeedError(f"{field}: expected a number, got {type(value).__name__}")
 
 
 def to_ts(value: object | None = None) -> str:
-    """Normalize a provider timestamp (epoch s/ms, ISO string, datetime) to ISO 8601 UTC."""
+    """Normalize a provider timestamp (epoch s/ms, ISO string, datetime) to ISO 8601 UTC.
+
+    ``None`` means "the provider gave no time": the poll time stands in. Epoch numbers
+    above 1e11 are milliseconds (1e11 s is the year 5138). Naive times are UTC.
+    """
     if value is None:
         dt = datetime.now(UTC)
     elif isinstance(value, datetime):
@@ -120,7 +138,10 @@ def to_ts(value: object | None = None) -> str:
         secs = float(value) / 1000 if value > 1e11 else float(value)
         if not math.isfinite(secs) or secs <= 0:
             raise FeedError(f"ts: {value!r} is not a valid epoch time")
-        dt = datetime.fromtimestamp(secs, UTC)
+        try:
+            dt = datetime.fromtimestamp(secs, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise FeedError(f"ts: {value!r} is out of range") from None
     elif isinstance(value, str):
         text = value.strip()
         if re.fullmatch(r"\d+(\.\d+)?", text):
@@ -178,6 +199,9 @@ def make_score(
     """Build a validated score for one game."""
     if status not in ("pre", "in", "post"):
         raise FeedError(f"status: {status!r} is not one of pre, in, post")
+    for key, text in (("league", league), ("home", home), ("away", away)):
+        if not isinstance(text, str) or not text.strip():
+            raise FeedError(f"{key}: expected a non-empty name, got {text!r}")
     rec: dict = {
         "symbol": canonical_symbol(symbol),
         "kind": "score",

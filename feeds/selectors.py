@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
 from feeds.models import Feed
 from feeds.store import get_store
@@ -28,11 +29,11 @@ async def symbol_catalog() -> dict[str, dict]:
     """Every symbol an enabled feed provides: ``{symbol: {name, kind, feed, state}}``.
 
     Quote feeds list their symbols; score feeds' symbols (one per game) are known
-    from what they published. A symbol's ``state`` is ``stale`` when its feed is.
+    from what they published within ``TICKER_SYMBOL_RETENTION_S`` (finished games leave). A symbol's ``state`` is ``stale`` when its feed is.
     """
     feeds = {f.name: f for f in await sync_to_async(_enabled_feeds)()}
     catalog: dict[str, dict] = {}
-    for sym, meta in (await get_store().symbols()).items():
+    for sym, meta in (await get_store().symbols(max_age=settings.TICKER_SYMBOL_RETENTION_S)).items():
         feed = feeds.get(meta.get("feed", ""))
         if feed is not None:
             catalog[sym] = {

@@ -53,7 +53,12 @@ def _body(record: Record) -> str:
 
 
 def _meta(record: Record) -> str:
-    meta = {"kind": record["kind"], "feed": record["source"], "name": record.get("name", "")}
+    meta = {
+        "kind": record["kind"],
+        "feed": record["source"],
+        "name": record.get("name", ""),
+        "at": int(time.time()),
+    }
     return json.dumps(meta, separators=(",", ":"))
 
 
@@ -91,8 +96,10 @@ class MemoryStore:
     async def history(self, symbol: str, limit: int) -> list[Update]:
         return list(self._hist.get(symbol, ()))[-limit:]
 
-    async def symbols(self) -> dict[str, dict]:
-        return dict(self._meta)
+    async def symbols(self, max_age: float | None = None) -> dict[str, dict]:
+        """Symbol meta, without symbols last updated more than ``max_age`` seconds ago."""
+        cutoff = time.time() - max_age if max_age else 0
+        return {s: m for s, m in self._meta.items() if m["at"] >= cutoff}
 
     @contextmanager
     def lease(self, name: str, ttl: float) -> Iterator[bool]:
@@ -176,9 +183,17 @@ class RedisStore:
         rows = await self._aio().lrange(self.key("hist", symbol), 0, max(0, limit - 1))
         return [json.loads(r) for r in reversed(rows)]
 
-    async def symbols(self) -> dict[str, dict]:
-        rows = await self._aio().hgetall(self.key("symbols"))
-        return {k.decode(): json.loads(v) for k, v in rows.items()}
+    async def symbols(self, max_age: float | None = None) -> dict[str, dict]:
+        """Symbol meta, without (and forgetting) symbols last updated more than ``max_age`` s ago."""
+        client = self._aio()
+        rows = {k.decode(): json.loads(v) for k, v in (await client.hgetall(self.key("symbols"))).items()}
+        if not max_age:
+            return rows
+        cutoff = time.time() - max_age
+        old = [s for s, m in rows.items() if m.get("at", 0) < cutoff]
+        if old:
+            await client.hdel(self.key("symbols"), *old)
+        return {s: m for s, m in rows.items() if m.get("at", 0) >= cutoff}
 
     @contextmanager
     def lease(self, name: str, ttl: float) -> Iterator[bool]:

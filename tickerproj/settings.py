@@ -5,6 +5,7 @@ channel layer and an in-process scheduler, all in the one web process. With it s
 the same URL feeds Celery and the channel layer (the production shape).
 """
 
+import warnings
 from pathlib import Path
 
 import environ
@@ -89,6 +90,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = True
+# Static files are served from the finders until `collectstatic` has filled STATIC_ROOT.
+warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
@@ -158,7 +161,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Ticker behaviour -----------------------------------------------------------------
 TICKER_EMBEDDED = not REDIS_URL
-TICKER_DEMO_UPSTREAM = env("TICKER_DEMO_UPSTREAM", default="http://127.0.0.1:8000/demo")
+# The simulated upstream the demo feeds poll: this server itself unless told otherwise.
+TICKER_DEMO_UPSTREAM = env(
+    "TICKER_DEMO_UPSTREAM", default=f"http://127.0.0.1:{env('PORT', default='8000')}/demo"
+)
+# A published symbol (a game) no feed lists leaves the catalog this long after its last update.
+TICKER_SYMBOL_RETENTION_S = env.float("TICKER_SYMBOL_RETENTION_S", default=3 * 3600)
 TICKER_HISTORY_LEN = env.int("TICKER_HISTORY_LEN", default=500)
 TICKER_MAX_RESPONSE_BYTES = env.int("TICKER_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 TICKER_HUB_RECONCILE_S = env.float("TICKER_HUB_RECONCILE_S", default=2.0)

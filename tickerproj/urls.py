@@ -8,5 +8,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("demo/", include("feeds.demo.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -12,6 +12,13 @@ from feeds.adapters.base import Adapter
 
 ADAPTERS: dict[str, tuple[str, str]] = {
     "binance": ("Binance ticker/price and ticker/24hr", "feeds.adapters.binance"),
+    "finnhub": ("Finnhub quote (one request per symbol)", "feeds.adapters.finnhub"),
+    "coingecko": ("CoinGecko simple/price (coin ids)", "feeds.adapters.coingecko"),
+    "coinbase": ("Coinbase Exchange product ticker", "feeds.adapters.coinbase"),
+    "alphavantage": ("Alpha Vantage GLOBAL_QUOTE", "feeds.adapters.alphavantage"),
+    "stooq": ("Stooq CSV quotes", "feeds.adapters.stooq"),
+    "espn": ("ESPN scoreboard (any sport/league)", "feeds.adapters.espn"),
+    "json": ("Generic JSON API (field map in options)", "feeds.adapters.generic_json"),
 }
 
 

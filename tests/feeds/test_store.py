@@ -77,3 +77,14 @@ def test_redis_lease_expires_when_its_holder_dies(redis_env):
     time.sleep(0.4)
     with store.lease("poll:9", ttl=5) as held:
         assert held is True
+
+
+async def test_symbols_past_their_retention_leave_the_meta(store, monkeypatch):
+    import time
+
+    store.commit([q("1", 1_700_000_000, "OLDGAME")])
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() + 100)
+    store.commit([q("1", 1_700_000_000, "NEWGAME")])
+    assert set(await store.symbols(max_age=50)) == {"NEWGAME"}
+    assert "OLDGAME" not in await store.symbols(max_age=50)
