@@ -102,29 +102,50 @@ def feed_poll(*, feed: Feed) -> PollResult:
     return result
 
 
-def _save_health(feed: Feed, **fields) -> None:
-    """Health is best effort: a database outage must not stop the updates."""
+def _save_health(feed: Feed, stale_only: bool = False, **fields) -> int:
+    """Health is best effort: a database outage must not stop the updates. Returns rows updated.
+
+    ``stale_only`` updates only if the row is stale now, so the caller learns that
+    atomically (the row it loaded may predate the previous poll's failure).
+    """
+    rows = Feed.objects.filter(pk=feed.pk)
+    if stale_only:
+        rows = rows.filter(consecutive_failures__gte=STALE_AFTER_FAILURES)
     try:
-        Feed.objects.filter(pk=feed.pk).update(**fields)
+        return rows.update(**fields)
     except DatabaseError as exc:
         log.warning("feed=%s health not saved: %s", feed.name, exc, extra={"feed": feed.name})
+        return -1
+
+
+def _failures_after_one_more(feed: Feed) -> int:
+    """Count this failure in the database and return the new count (the loaded one may be old)."""
+    try:
+        rows = Feed.objects.filter(pk=feed.pk)
+        rows.update(consecutive_failures=F("consecutive_failures") + 1)
+        return rows.values_list("consecutive_failures", flat=True).get()
+    except (DatabaseError, Feed.DoesNotExist):
+        return feed.consecutive_failures + 1
 
 
 def _record_success(feed: Feed, started: float, result: PollResult) -> None:
     now = timezone.now()
     elapsed = time.monotonic() - started
-    was_stale = feed.consecutive_failures >= STALE_AFTER_FAILURES
+    health = {
+        "last_poll_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "last_latency_ms": int(elapsed * 1000),
+        "updates_published": F("updates_published") + len(result.updates),
+    }
+    was_stale = _save_health(feed, stale_only=True, **health)
+    if was_stale == 0:
+        _save_health(feed, **health)
+    elif was_stale == -1:  # database down: judge by the row this worker has
+        was_stale = feed.consecutive_failures >= STALE_AFTER_FAILURES
     if was_stale:
         result.went_live = feed.symbol_list
         log.info("feed=%s recovered; symbols live again", feed.name, extra={"feed": feed.name})
-    _save_health(
-        feed,
-        last_poll_at=now,
-        last_success_at=now,
-        consecutive_failures=0,
-        last_latency_ms=int(elapsed * 1000),
-        updates_published=F("updates_published") + len(result.updates),
-    )
     FEED_POLLS.labels(feed.name, "ok").inc()
     FEED_POLL_SECONDS.labels(feed.name).observe(elapsed)
     FEED_UPDATES.labels(feed.name).inc(len(result.updates))
@@ -135,7 +156,7 @@ def _record_success(feed: Feed, started: float, result: PollResult) -> None:
 def _record_failure(feed: Feed, exc: FeedError, started: float, result: PollResult) -> None:
     now = timezone.now()
     elapsed = time.monotonic() - started
-    failures = feed.consecutive_failures + 1
+    failures = _failures_after_one_more(feed)
     if failures == STALE_AFTER_FAILURES:
         result.went_stale = feed.symbol_list
     delay = backoff_delay(feed.interval, failures, exc.retry_after)
@@ -147,7 +168,6 @@ def _record_failure(feed: Feed, exc: FeedError, started: float, result: PollResu
         last_poll_at=now,
         last_error=exc.message[:1000],
         last_error_at=now,
-        consecutive_failures=F("consecutive_failures") + 1,
         last_latency_ms=int(elapsed * 1000),
         next_poll_at=now + timedelta(seconds=delay),
     )
