@@ -24,7 +24,7 @@ from tests.processes import start_beat, start_web, start_worker
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.faults,
-    pytest.mark.timeout(0),
+    pytest.mark.timeout(600),
     pytest.mark.skipif(
         not os.environ.get("TICKER_SCALE_PROBE"), reason="set TICKER_SCALE_PROBE=1 to measure"
     ),

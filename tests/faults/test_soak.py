@@ -20,12 +20,12 @@ from tests import wsclient
 from tests.faults.helpers import MovingPrice, create_feed, metric, report, scrape
 from tests.processes import start_beat, start_web, start_worker
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(0)]
-
 SOAK_S = float(os.environ.get("TICKER_SOAK_SECONDS", "60"))
 CONCURRENCY = int(os.environ.get("TICKER_SOAK_CONCURRENCY", "120"))
 SYMBOLS = [f"S{i:02d}" for i in range(20)]
 RSS_GROWTH_LIMIT = 25 * 2**20
+
+pytestmark = [pytest.mark.integration, pytest.mark.faults, pytest.mark.timeout(SOAK_S + 180)]
 
 
 async def churn(port: int, until: float, counts: dict[str, int]) -> None:
