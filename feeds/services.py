@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass, field
+import traceback
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError
@@ -18,8 +19,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from feeds.adapters import get_adapter
-from feeds.adapters.base import FeedError, ProviderRequest
-from feeds.http import fetch
+from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, redact
+from feeds.conditional import scope_of, validators
+from feeds.http import fetch, retry_after_seconds
 from feeds.models import Feed
 from feeds.schema import Record, Update
 from feeds.store import get_store
@@ -29,8 +31,9 @@ log = logging.getLogger("ticker.feeds")
 
 # A feed that was down is retried at least once a minute, so it recovers within a minute.
 MAX_BACKOFF_S = 60.0
+DISPATCH_HORIZON_S = 1.0
 STALE_AFTER_FAILURES = 2
-# Past its requests' timeouts a poll is dead (its worker was killed): the next may start.
+# Past its requests' timeouts and retry budget a poll is dead (its worker was killed): the next may start.
 LEASE_MARGIN_S = 2.0
 
 
@@ -44,60 +47,140 @@ class PollResult:
     skipped: bool = False
     went_stale: list[str] = field(default_factory=list)
     went_live: list[str] = field(default_factory=list)
+    not_modified: int = 0
 
 
-def feed_fetch_records(*, feed: Feed, requests: list[ProviderRequest] | None = None) -> list[Record]:
-    """Fetch every request of one poll and parse it; any failure is a ``FeedError``."""
-    adapter = get_adapter(feed.adapter)
-    spec = feed.spec()
-    records: list[Record] = []
-    for request in adapter.requests(spec) if requests is None else requests:
-        response = fetch(request, timeout=feed.timeout)
-        try:
-            records.extend(adapter.parse(response, spec))
-        except FeedError:
-            raise
-        except Exception as exc:  # an adapter bug must not look like a healthy empty poll
-            log.exception("adapter %s crashed on feed=%s", feed.adapter, feed.name, extra={"feed": feed.name})
+@dataclass
+class Fetched:
+    """What one fetch of a feed's requests brought, nothing committed yet."""
+
+    scope: str
+    records: list[Record] = field(default_factory=list)
+    exchanges: list[tuple[ProviderRequest, ProviderResponse]] = field(default_factory=list)
+    not_modified: int = 0
+
+    def remember(self) -> None:
+        """Keep this fetch's validators for the next conditional poll (call once committed)."""
+        validators.remember(self.scope, self.exchanges)
+
+
+def spec_fetch(
+    *, adapter: str, spec: FeedSpec, timeout: float, budget: float = 0.0, conditional: bool = False
+) -> Fetched:
+    """Fetch every request of one poll of ``spec`` and parse it, committing nothing.
+
+    The one fetch path, shared by polls, the admin's "test feed" and ``manage.py
+    checkfeed``. ``budget`` is how long after the start transient failures may still
+    be retried (a poll passes its interval). ``conditional`` sends the validators of
+    the last committed poll; a ``304`` answer then adds no records. Any failure is a
+    ``FeedError`` with the feed's credential blanked out of its message.
+    """
+    fetched = Fetched(scope=scope_of(spec))
+    deadline = time.monotonic() + budget
+    try:
+        provider = get_adapter(adapter)
+        for request in provider.requests(spec):
+            sent = request
+            if conditional and (extra := validators.headers_for(fetched.scope, request)):
+                sent = replace(request, headers={**request.headers, **extra})
+            response = fetch(sent, timeout=timeout, deadline=deadline)
+            if sent is not request and response.status == 304:
+                fetched.not_modified += 1
+                continue
+            fetched.records.extend(_parse(provider, response, spec))
+            fetched.exchanges.append((request, response))
+    except FeedError as exc:
+        raise FeedError(
+            redact(exc.message, spec.credentials), permanent=exc.permanent, retry_after=exc.retry_after
+        ) from None
+    return fetched
+
+
+def spec_parse_payload(*, adapter: str, spec: FeedSpec, body: bytes, status: int = 200) -> list[Record]:
+    """Parse a saved provider response as if ``spec``'s (first) request had fetched it."""
+    provider = get_adapter(adapter)
+    try:
+        requests = provider.requests(spec)
+        if len(requests) > 1:
             raise FeedError(
-                f"adapter {feed.adapter} could not parse the response ({type(exc).__name__})"
-            ) from None
-    return records
+                f"a saved response answers one request, but this feed makes {len(requests)} "
+                "(one per symbol): give one symbol"
+            )
+        request = requests[0] if requests else ProviderRequest(url=spec.url)
+        return _parse(provider, ProviderResponse(status=status, body=body, request=request), spec)
+    except FeedError as exc:
+        raise FeedError(redact(exc.message, spec.credentials), permanent=exc.permanent) from None
+
+
+def _parse(provider: Adapter, response: ProviderResponse, spec: FeedSpec) -> list[Record]:
+    """The adapter's records, or a ``FeedError`` that honours the response's ``Retry-After``."""
+    try:
+        return provider.parse(response, spec)
+    except FeedError as exc:
+        if exc.retry_after is None and response.status >= 400:
+            exc.retry_after = retry_after_seconds(response.headers.get("retry-after"))
+        raise
+    except Exception as exc:  # an adapter bug must not look like a healthy empty poll
+        log.error(
+            "adapter %s crashed on feed=%s:\n%s",
+            provider.name,
+            spec.name,
+            redact(traceback.format_exc(), spec.credentials),
+            extra={"feed": spec.name},
+        )
+        raise FeedError(
+            f"adapter {provider.name} could not parse the response ({type(exc).__name__})"
+        ) from None
+
+
+def feed_fetch_records(*, feed: Feed) -> list[Record]:
+    """Fetch and parse one unconditional poll of ``feed`` without committing (the admin's test)."""
+    return spec_fetch(
+        adapter=feed.adapter, spec=feed.spec(), timeout=feed.timeout, budget=feed.timeout
+    ).records
+
+
+def poll_lease_ttl(feed: Feed) -> float:
+    """How long one poll of ``feed`` may take: its retry budget (the interval), each request's
+    timeout, and a margin. A poll whose worker was killed holds the feed no longer than that."""
+    try:
+        requests = len(get_adapter(feed.adapter).requests(feed.spec()))
+    except (KeyError, FeedError):
+        requests = 1  # the poll itself reports the error
+    return feed.interval + feed.timeout * max(1, requests) + LEASE_MARGIN_S
 
 
 def feed_poll(*, feed: Feed) -> PollResult:
     """One poll of ``feed`` unless another is still running; writes the feed's health.
 
-    The lease lasts as long as the poll's requests may (their timeouts) plus a margin,
-    so a poll whose worker was killed holds the feed no longer than that. A poll
-    that outlives its lease may overlap the next one; the store's commit keeps that
-    safe (no value published twice, none out of order).
+    Transient failures are retried within the feed's interval; the request is
+    conditional when the provider sent validators last time. A poll that outlives
+    its lease (``poll_lease_ttl``) may overlap the next one; the store's commit keeps
+    that safe (no value published twice, none out of order).
     """
     store = get_store()
     result = PollResult(feed=feed.name)
-    try:
-        requests = get_adapter(feed.adapter).requests(feed.spec())
-    except (KeyError, FeedError) as exc:
-        requests = []
-        error = exc if isinstance(exc, FeedError) else FeedError(str(exc), permanent=True)
-    else:
-        error = None
-    ttl = feed.timeout * max(1, len(requests)) + LEASE_MARGIN_S
-    with store.lease(f"poll:{feed.pk}", ttl=ttl) as held:
+    with store.lease(f"poll:{feed.pk}", ttl=poll_lease_ttl(feed)) as held:
         if not held:
             result.skipped = True
             FEED_POLLS.labels(feed.name, "skipped").inc()
             return result
         started = time.monotonic()
         try:
-            if error is not None:
-                raise error
-            records = feed_fetch_records(feed=feed, requests=requests)
+            fetched = spec_fetch(
+                adapter=feed.adapter,
+                spec=feed.spec(),
+                timeout=feed.timeout,
+                budget=feed.interval,
+                conditional=True,
+            )
         except FeedError as exc:
             result.error = exc.message
             _record_failure(feed, exc, started, result)
             return result
-        result.updates = store.commit(records)
+        result.updates = store.commit(fetched.records)
+        result.not_modified = fetched.not_modified
+        fetched.remember()
         _record_success(feed, started, result)
     return result
 
@@ -188,7 +271,7 @@ def backoff_delay(interval: float, failures: int, retry_after: float | None = No
     return max(delay, retry_after or 0.0)
 
 
-def feeds_claim_due(*, now: datetime, horizon: float = 1.0) -> list[tuple[int, float]]:
+def feeds_claim_due(*, now: datetime, horizon: float = DISPATCH_HORIZON_S) -> list[tuple[int, float]]:
     """Claim the polls due within ``horizon`` seconds: ``(feed_id, delay_s)`` pairs.
 
     The claim moves ``next_poll_at`` forward with a compare-and-set, so two
@@ -210,9 +293,31 @@ def feeds_claim_due(*, now: datetime, horizon: float = 1.0) -> list[tuple[int, f
 
 
 def feed_poll_by_id(feed_id: int) -> PollResult | None:
-    """The poll task's body: load the feed (if it still exists and is enabled) and poll it."""
+    """The poll task's body: load the feed (if it still exists and is enabled) and poll it.
+
+    A poll claimed before the feed's last failure is skipped when that failure
+    pushed the next poll beyond where any claim could have put it (see ``in_backoff``).
+    """
     feed = Feed.objects.filter(pk=feed_id, enabled=True).first()
-    return feed_poll(feed=feed) if feed else None
+    if feed is None:
+        return None
+    if in_backoff(feed, timezone.now()):
+        return PollResult(feed=feed.name, skipped=True)
+    return feed_poll(feed=feed)
+
+
+def in_backoff(feed: Feed, now: datetime) -> bool:
+    """True if a failure's backoff, not a claim, set ``next_poll_at``.
+
+    A claim leaves ``next_poll_at`` at most ``horizon + interval`` after the time it
+    claimed, and a claimed poll runs at or after that time; a failing feed's
+    ``next_poll_at`` further away than that was set by its backoff (or a provider's
+    ``Retry-After``), and a poll already claimed before the failure must not undercut it.
+    """
+    if not feed.consecutive_failures or feed.next_poll_at is None:
+        return False
+    slack = DISPATCH_HORIZON_S + feed.interval + 0.5
+    return (feed.next_poll_at - now).total_seconds() > slack
 
 
 def feed_enabled_symbols() -> set[str]:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from feeds.models import Feed
 from feeds.publish import poll_result_publish
-from feeds.services import feed_poll, feeds_claim_due
+from feeds.services import feed_poll, feeds_claim_due, in_backoff
 from tickerproj.metrics import DB_FALLBACKS, DISPATCHED
 from workers.feedcache import claim_due_from_cache, feed_cache
 
@@ -70,7 +70,7 @@ def _load_feed(feed_id: int) -> Feed | None:
 def poll_feed(feed_id: int) -> int:
     """Poll one feed and publish what changed; returns the number of updates."""
     feed = _load_feed(feed_id)
-    if feed is None:
+    if feed is None or in_backoff(feed, timezone.now()):
         return 0
     result = feed_poll(feed=feed)
     if result.skipped:

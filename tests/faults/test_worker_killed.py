@@ -1,7 +1,7 @@
 """Fault 2: a worker killed with SIGKILL in the middle of a poll (the upstream is slow).
 
 Invariant: the feed's next poll runs as soon as the dead poll's lease lapses
-(lease = the request timeout + 2 s, not minutes); the viewer's updates resume and
+(lease = retry budget (the interval) + request timeout + 2 s, not minutes); the viewer's updates resume and
 none is published twice or out of order (seq and price strictly grow).
 """
 
@@ -75,7 +75,7 @@ async def test_a_poll_killed_midway_is_retried_on_time_without_duplicates(fault_
         assert len([f for f in frames if f["seq"] > last_seq]) >= 2
         survivor = next(w for w in workers if w is not victim)
         assert survivor.alive(), survivor.output()[-3000:]
-        lease = TIMEOUT + LEASE_MARGIN_S
+        lease = INTERVAL + TIMEOUT + LEASE_MARGIN_S  # feeds.services.poll_lease_ttl
         report(
             "worker SIGKILL mid-poll",
             next_poll_after_killed_one=next_poll_gap,

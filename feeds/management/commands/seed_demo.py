@@ -21,7 +21,7 @@ def demo_feeds(base: str) -> list[dict]:
         {
             "name": "demo-market",
             "adapter": "binance",
-            "url": f"{base}/api/v3/ticker/price",
+            "url": f"{base}/api/v3/ticker/24hr",
             "symbols": ",".join(DEMO_SYMBOLS),
             "interval": 1.0,
             "options": {"names": dict(DEMO_SYMBOLS)},
