@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
+from django.db import DatabaseError
+from redis.exceptions import RedisError
+
 from feeds.selectors import symbol_catalog
+
+log = logging.getLogger("ticker.catalog")
 
 REFRESH_S = 2.0
 
@@ -20,7 +26,15 @@ class Catalog:
         if time.monotonic() - self._loaded > max_age:
             async with self._lock:
                 if time.monotonic() - self._loaded > max_age:
-                    self._entries = await symbol_catalog()
+                    try:
+                        self._entries = await symbol_catalog()
+                    except (
+                        DatabaseError,
+                        RedisError,
+                    ) as exc:  # keep serving what was known before the outage
+                        if not self._entries:
+                            raise
+                        log.warning("catalog not refreshed (%s); using the last one", exc)
                     self._loaded = time.monotonic()
         return self._entries
 

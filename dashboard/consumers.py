@@ -13,6 +13,8 @@ from dashboard import protocol
 from dashboard.hub import Hub, get_hub
 from dashboard.outbox import Outbox
 from dashboard.protocol import ProtocolError, Request
+from tickerproj import connections
+from tickerproj.metrics import SLOW_VIEWERS_CLOSED
 
 log = logging.getLogger("ticker.ws")
 
@@ -30,11 +32,13 @@ class TickerConsumer(AsyncWebsocketConsumer):
         self.box = Outbox(
             self._send_text, on_stall=self._stalled, max_stall=settings.TICKER_SLOW_VIEWER_CLOSE_S
         )
+        connections.add(self)
 
     async def _send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
 
     def _stalled(self) -> None:
+        SLOW_VIEWERS_CLOSED.inc()
         log.info("closing a viewer that stayed behind for %.0fs", settings.TICKER_SLOW_VIEWER_CLOSE_S)
         asyncio.get_running_loop().create_task(self._close_slow())
 
@@ -45,6 +49,7 @@ class TickerConsumer(AsyncWebsocketConsumer):
         await self.websocket_disconnect({"code": CLOSE_SLOW_CONSUMER})
 
     async def disconnect(self, code: int) -> None:
+        connections.discard(self)
         box = getattr(self, "box", None)
         if box is not None:
             self.hub.unsubscribe(box, self.subscriptions)
