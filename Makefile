@@ -37,6 +37,12 @@ test: $(BIN)/.dev
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ticker} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Only the fault tests (they also run in `make test`): Redis restart, worker kill, upstream
+# failures, web SIGTERM, database outage, group expiry, two beats, soak. See docs/operations.md.
+test-faults: $(BIN)/.dev
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ticker} \
+		$(BIN)/python -m pytest tests/faults -rA $(PYTEST_ARGS)
+
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

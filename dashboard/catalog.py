@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterable
 
+from django.db import DatabaseError
+from redis.exceptions import RedisError
+
 from feeds.selectors import symbol_catalog
+
+log = logging.getLogger("ticker.catalog")
 
 REFRESH_S = 2.0
 
@@ -23,9 +29,17 @@ class Catalog:
             async with self._lock:
                 if time.monotonic() - self._loaded > max_age:
                     started = time.time()
-                    self._entries = await symbol_catalog()
+                    try:
+                        self._entries = await symbol_catalog()
+                        self.loaded_at = started
+                    except (
+                        DatabaseError,
+                        RedisError,
+                    ) as exc:  # keep serving what was known before the outage
+                        if not self._entries:
+                            raise
+                        log.warning("catalog not refreshed (%s); using the last one", exc)
                     self._loaded = time.monotonic()
-                    self.loaded_at = started
         return self._entries
 
     async def lookup(self, symbols: Iterable[str]) -> dict[str, dict]:

@@ -1,10 +1,9 @@
 """Every open ticker socket of this process, and the chores done for all of them.
 
 One registry per event loop (like the hub). It admits sockets (the per-address
-limit, refusal while draining), and runs the periodic chores: a ``heartbeat`` frame
-to every socket, feed states and access re-checked against the catalog, viewer
-counts written for operators. Before a planned restart it drains: a ``shutdown``
-notice to every socket, then a close with 1012.
+limit) and runs the periodic chores: a ``heartbeat`` frame to every socket, feed
+states and access re-checked against the catalog, viewer counts written for
+operators. (The goodbye before a planned restart is ``tickerproj.connections``'.)
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
@@ -23,12 +21,10 @@ from dashboard import viewers
 from dashboard.feedstate import sync_states
 from dashboard.hub import Hub, get_hub
 from dashboard.limits import AddressLimit
-from dashboard.protocol import CLOSE_RESTART, CLOSE_TRY_LATER, frame
+from dashboard.protocol import CLOSE_TRY_LATER, frame
 from feeds.selectors import Viewer, may_see
 
 log = logging.getLogger("ticker.ws")
-
-RETRY_AFTER_RESTART_MS = (1000, 5000)  # a random delay in this range spreads the reconnects
 
 
 class Socket(Protocol):
@@ -40,7 +36,6 @@ class Socket(Protocol):
 
     def send_control(self, text: str) -> None: ...
     def revoke(self, symbols: list[str]) -> None: ...
-    async def shut(self, code: int, reason: str) -> None: ...
 
 
 class Registry:
@@ -48,15 +43,12 @@ class Registry:
         self.hub = hub
         self.sockets: set[Socket] = set()
         self.addresses = AddressLimit()
-        self.draining = False
         self._access_key: object = None
         self._tasks: list[asyncio.Task] = []
 
     # --- admission --------------------------------------------------------------------
     def admit(self, sock: Socket) -> tuple[int, str] | None:
         """Register ``sock``, or the close code and reason it must be refused with."""
-        if self.draining:
-            return CLOSE_RESTART, "server restarting"
         if not self.addresses.acquire(sock.address):
             return CLOSE_TRY_LATER, "too many connections from this address"
         self.sockets.add(sock)
@@ -123,28 +115,6 @@ class Registry:
                 ]
                 if lost:
                     sock.revoke(sorted(lost))
-
-    # --- planned restart ------------------------------------------------------------------
-    async def drain(self, grace: float | None = None) -> int:
-        """Tell every socket the server is restarting, give the notices ``grace`` seconds
-        to go out, then close each with 1012. Returns how many sockets were told."""
-        self.draining = True
-        socks = list(self.sockets)
-        if not socks:
-            return 0
-        for sock in socks:
-            sock.send_control(
-                frame(
-                    "shutdown",
-                    reconnect=True,
-                    retry_after_ms=random.randint(*RETRY_AFTER_RESTART_MS),
-                    message="server restarting; reconnect after retry_after_ms",
-                )
-            )
-        await asyncio.sleep(settings.TICKER_WS_SHUTDOWN_GRACE_S if grace is None else grace)
-        await asyncio.gather(*(s.shut(CLOSE_RESTART, "server restarting") for s in socks))
-        log.info("drained %d sockets before shutdown", len(socks))
-        return len(socks)
 
 
 _registries: dict[asyncio.AbstractEventLoop, asyncio.Future] = {}

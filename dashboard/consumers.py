@@ -23,6 +23,8 @@ from dashboard.hub import Hub
 from dashboard.limits import MAX_OUTBOX_BACKLOG, MessageLimiter, Verdict
 from dashboard.outbox import Outbox
 from dashboard.protocol import ProtocolError, Request, frame
+from tickerproj import connections
+from tickerproj.metrics import SLOW_VIEWERS_CLOSED
 
 log = logging.getLogger("ticker.ws")
 
@@ -67,6 +69,8 @@ class TickerConsumer(AsyncWebsocketConsumer):
         if refusal := self.registry.admit(self):
             self.registry = None
             await self.shut(*refusal)
+            return
+        connections.add(self)
 
     async def _send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
@@ -79,6 +83,7 @@ class TickerConsumer(AsyncWebsocketConsumer):
             self.box.close()
         if self.registry is not None:
             self.registry.remove(self)
+        connections.discard(self)
 
     async def shut(self, code: int, reason: str) -> None:
         """Close from the server side with ``code`` (see ``protocol.CLOSE_CODES``)."""
@@ -102,10 +107,19 @@ class TickerConsumer(AsyncWebsocketConsumer):
     def _stalled(self) -> None:
         if self.closed or self._closing is not None:
             return
+        SLOW_VIEWERS_CLOSED.inc()
         log.info("closing a viewer that stayed behind for %.0fs", settings.TICKER_SLOW_VIEWER_CLOSE_S)
         self._closing = asyncio.get_running_loop().create_task(
             self.shut(protocol.CLOSE_SLOW_CONSUMER, "too slow reading")
         )
+
+    async def send_shutdown_notice(self) -> None:
+        """Before a planned restart (``tickerproj.connections`` closes the socket next):
+        the ``shutdown`` frame goes out now, ahead of anything still queued."""
+        if self.closed or self.box is None:
+            return
+        self.box.close()  # nothing may follow the notice but the close
+        await self._send_text(protocol.shutdown_frame())
 
     def send_control(self, text: str) -> None:
         """Queue a frame in order; a connection that lets too many pile up is too slow."""

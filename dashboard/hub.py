@@ -23,6 +23,7 @@ from dashboard.outbox import Outbox
 from dashboard.protocol import data_frame, frame
 from feeds.publish import group_for
 from feeds.store import Store, get_store
+from tickerproj.metrics import PUBLISH_TO_SEND
 
 log = logging.getLogger("ticker.hub")
 
@@ -69,7 +70,8 @@ class Hub:
             self.received += 1
             kind = message.get("type")
             if kind == "ticker.update":
-                self.apply(message["update"])
+                if self.apply(message["update"]):
+                    PUBLISH_TO_SEND.observe(max(0.0, time.time() - message["update"].get("sent_at", 0)))
             elif kind == "ticker.status":
                 self.set_state(message["symbol"], message["state"])
 

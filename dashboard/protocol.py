@@ -8,6 +8,7 @@ tables, and a test keeps the two in step.
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -26,6 +27,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 MAX_ID_CHARS = 64
 MAX_ID_INT = 2**53  # exact in every JSON implementation (JavaScript numbers)
 MAX_SEQ = 2**63
+RETRY_AFTER_RESTART_MS = (1000, 5000)
 
 ERROR_CODES: dict[str, str] = {
     "bad_request": "the frame is not a valid request (binary, not JSON, wrong types, unknown field)",
@@ -46,6 +48,7 @@ class CloseCode(NamedTuple):
     reconnect: str  # "yes", "backoff" or "no"
 
 
+CLOSE_GOING_AWAY = 1001  # tickerproj.connections, after the shutdown notice
 CLOSE_FLOOD = 1008
 CLOSE_RESTART = 1012
 CLOSE_TRY_LATER = 1013
@@ -56,12 +59,15 @@ CLOSE_LOGIN_REQUIRED = 4003
 CLOSE_CODES: dict[int, CloseCode] = {
     c.code: c
     for c in (
+        CloseCode(
+            CLOSE_GOING_AWAY, "server going away: restart or scale-in (after a shutdown notice)", "yes"
+        ),
         CloseCode(1002, "protocol error (malformed WebSocket frame)", "no"),
         CloseCode(1007, "text frame is not valid UTF-8", "no"),
         CloseCode(CLOSE_FLOOD, "kept sending after rate_limited", "backoff"),
         CloseCode(1009, "frame above the server's hard size cap", "no"),
         CloseCode(1011, "keepalive ping unanswered, or server error", "yes"),
-        CloseCode(CLOSE_RESTART, "server restarting (after a shutdown notice)", "yes"),
+        CloseCode(CLOSE_RESTART, "server restarting (uvicorn's own close)", "yes"),
         CloseCode(CLOSE_TRY_LATER, "too many connections from this address", "backoff"),
         CloseCode(CLOSE_SLOW_CONSUMER, "client did not read its frames in time", "yes"),
         CloseCode(CLOSE_LOGIN_REQUIRED, "sign-in required", "no"),
@@ -212,6 +218,16 @@ def frame(kind: str, request_id: int | str | None = None, **fields: Any) -> str:
     if request_id is not None:
         body["id"] = request_id
     return json.dumps(body, separators=(",", ":"))
+
+
+def shutdown_frame() -> str:
+    """The notice before a planned restart; the random delay spreads the reconnects."""
+    return frame(
+        "shutdown",
+        reconnect=True,
+        retry_after_ms=random.randint(*RETRY_AFTER_RESTART_MS),
+        message="server restarting; reconnect after retry_after_ms",
+    )
 
 
 def error_frame(exc: ProtocolError) -> str:

@@ -263,22 +263,19 @@ async def test_heartbeat_reaches_an_idle_socket(app):
         await ws.close()
 
 
-async def test_drain_sends_a_shutdown_notice_then_closes_with_1012_and_refuses_newcomers(app):
+async def test_before_a_restart_the_notice_comes_ahead_of_queued_frames_then_close_1001(app):
+    from tickerproj import connections
+
     ws = await Socket.open()
     await ws.request(action="subscribe", symbols=["AAPL"])
     await ws.recv()
-    registry = await get_registry()
-    assert await registry.drain(grace=0.1) == 1
+    assert await connections.close_all(wait=1.0) == 1
     notice = await ws.recv()
     assert notice["type"] == "shutdown" and notice["reconnect"] is True
     assert 1000 <= notice["retry_after_ms"] <= 5000
     with pytest.raises(Closed) as closed:
         await ws.recv()
-    assert closed.value.code == 1012
-    late = await Socket.open()
-    with pytest.raises(Closed) as closed:
-        await late.recv()
-    assert closed.value.code == 1012
+    assert closed.value.code == 1001
 
 
 async def test_viewer_counts_follow_subscriptions(app):
