@@ -26,7 +26,7 @@ run: $(BIN)/.runtime
 	@echo "Ticker: http://$(HOST):$(PORT)/   (admin: http://$(HOST):$(PORT)/admin/)"
 ifeq ($(strip $(REDIS_URL)),)
 	exec $(BIN)/uvicorn tickerproj.asgi:application --host $(HOST) --port $(PORT) --lifespan on \
-		--ws-per-message-deflate false --log-level warning
+		--ws-per-message-deflate false --ws-max-size 16384 --ws-ping-interval 20 --ws-ping-timeout 20 --log-level warning
 else
 	exec $(BIN)/honcho start
 endif
@@ -36,6 +36,12 @@ test: $(BIN)/.dev
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ticker} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Only the fault tests (they also run in `make test`): Redis restart, worker kill, upstream
+# failures, web SIGTERM, database outage, group expiry, two beats, soak. See docs/operations.md.
+test-faults: $(BIN)/.dev
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ticker} \
+		$(BIN)/python -m pytest tests/faults -rA $(PYTEST_ARGS)
 
 lint: $(BIN)/.dev
 	$(BIN)/ruff check .

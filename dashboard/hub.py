@@ -23,6 +23,7 @@ from dashboard.outbox import Outbox
 from dashboard.protocol import data_frame, frame
 from feeds.publish import group_for
 from feeds.store import Store, get_store
+from tickerproj.metrics import PUBLISH_TO_SEND
 
 log = logging.getLogger("ticker.hub")
 
@@ -37,6 +38,7 @@ class Hub:
         self.subs: dict[str, set[Outbox]] = {}
         self.latest: dict[str, tuple[int, str, dict]] = {}  # symbol -> (seq, update frame, update)
         self.state: dict[str, str] = {}  # symbol -> "stale" while its feed is down
+        self.state_at: dict[str, float] = {}  # symbol -> when (epoch s) its state was last learnt
         self._store_seqs: dict[str, int] = {}  # symbol -> seq in the store at the last reconcile
         self._snapshots: dict[str, tuple[int, str | None, str]] = {}  # symbol -> (seq, state, frame)
         self._joined: dict[str, asyncio.Future] = {}
@@ -70,7 +72,8 @@ class Hub:
             self.received += 1
             kind = message.get("type")
             if kind == "ticker.update":
-                self.apply(message["update"])
+                if self.apply(message["update"]):
+                    PUBLISH_TO_SEND.observe(max(0.0, time.time() - message["update"].get("sent_at", 0)))
             elif kind == "ticker.status":
                 self.set_state(message["symbol"], message["state"])
 
@@ -80,8 +83,9 @@ class Hub:
         cur = self.latest.get(symbol)
         if cur is not None and seq <= cur[0]:
             return False
-        if self.state.get(symbol) == "stale":
-            del self.state[symbol]
+        # Only a value committed after the process learnt of the staleness proves the feed live.
+        if self.state.get(symbol) == "stale" and update.get("sent_at", 0) > self.state_at.get(symbol, 0):
+            self.set_state(symbol, "live")
         frame = data_frame("update", update)
         self.latest[symbol] = (seq, frame, update)
         for box in self.subs.get(symbol, ()):
@@ -90,6 +94,9 @@ class Hub:
 
     def set_state(self, symbol: str, state: str) -> None:
         """Record a feed state change for a symbol and tell its viewers."""
+        self.state_at[symbol] = time.time()
+        if self.state.get(symbol, "live") == state:
+            return
         if state == "stale":
             self.state[symbol] = state
         else:

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from feeds.admin_actions import feeds_poll_now, feeds_test
-from feeds.models import Feed
+from feeds.models import Feed, Visibility
 
 STATE_COLORS = {"ok": "#1a7f37", "degraded": "#b35900", "failing": "#cf222e", "disabled": "#6e7781"}
 
@@ -45,6 +45,7 @@ class FeedForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="Leave blank to keep the stored key.",
     )
+    visibility = forms.ChoiceField(choices=Visibility.choices, required=False, initial=Visibility.PUBLIC)
 
     class Meta:
         model = Feed
@@ -56,9 +57,23 @@ class FeedForm(forms.ModelForm):
             "options",
             "credentials",
             "enabled",
+            "visibility",
+            "viewer_groups",
             "interval",
             "timeout",
         )
+
+    def clean_visibility(self) -> str:
+        """A form posted without it (a script) keeps the feed's visibility; a new feed is public."""
+        return self.cleaned_data.get("visibility") or (
+            self.instance.visibility if self.instance.pk else Visibility.PUBLIC
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("visibility") == Visibility.GROUPS and not cleaned.get("viewer_groups"):
+            self.add_error("viewer_groups", "Choose at least one group, or another visibility.")
+        return cleaned
 
     def clean_credentials(self) -> str:
         value = self.cleaned_data.get("credentials", "")
@@ -99,7 +114,8 @@ class FeedAdmin(admin.ModelAdmin):
         "updates",
         "test_link",
     )
-    list_filter = (StateFilter, "adapter", "enabled")
+    list_filter = (StateFilter, "adapter", "enabled", "visibility")
+    filter_horizontal = ("viewer_groups",)
     search_fields = ("name", "url", "symbols")
     actions = ("enable_feeds", "disable_feeds", "poll_now", "test_feeds")
     readonly_fields = (
@@ -114,13 +130,14 @@ class FeedAdmin(admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("name", "adapter", "url", "symbols", "options", "credentials", "enabled")}),
+        ("Who may see it", {"fields": ("visibility", "viewer_groups")}),
         ("Polling", {"fields": ("interval", "timeout")}),
         ("Health", {"fields": readonly_fields}),
     )
 
     def get_fieldsets(self, request, obj=None):
         """No health to show before the feed exists."""
-        return self.fieldsets if obj else self.fieldsets[:2]
+        return self.fieldsets if obj else self.fieldsets[:-1]
 
     # --- health at a glance ------------------------------------------------------------
 

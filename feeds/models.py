@@ -23,6 +23,14 @@ def parse_symbols(text: str) -> list[str]:
     return list(seen)
 
 
+class Visibility(models.TextChoices):
+    """Who may see a feed's symbols: in the catalog, on the socket, in history."""
+
+    PUBLIC = "public", "Everyone"
+    SIGNED_IN = "signed_in", "Signed-in users"
+    GROUPS = "groups", "Members of the chosen groups"
+
+
 class Feed(models.Model):
     """One provider endpoint polled on an interval.
 
@@ -42,6 +50,13 @@ class Feed(models.Model):
     interval = models.FloatField(default=2.0, validators=[MinValueValidator(0.5)], help_text="Seconds.")
     timeout = models.FloatField(default=5.0, validators=[MinValueValidator(0.1)], help_text="Seconds.")
     enabled = models.BooleanField(default=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    viewer_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="visible_feeds",
+        help_text="With visibility 'members of the chosen groups': who may see this feed.",
+    )
 
     last_poll_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)

@@ -25,12 +25,16 @@ from feeds.http import fetch, retry_after_seconds
 from feeds.models import Feed
 from feeds.schema import Record, Update
 from feeds.store import get_store
+from tickerproj.metrics import FEED_FAILURES, FEED_POLL_SECONDS, FEED_POLLS, FEED_UPDATES
 
 log = logging.getLogger("ticker.feeds")
 
-MAX_BACKOFF_S = 300.0
+# A feed that was down is retried at least once a minute, so it recovers within a minute.
+MAX_BACKOFF_S = 60.0
 DISPATCH_HORIZON_S = 1.0
 STALE_AFTER_FAILURES = 2
+# Past its requests' timeouts and retry budget a poll is dead (its worker was killed): the next may start.
+LEASE_MARGIN_S = 2.0
 
 
 @dataclass
@@ -122,6 +126,7 @@ def _parse(provider: Adapter, response: ProviderResponse, spec: FeedSpec) -> lis
             provider.name,
             spec.name,
             redact(traceback.format_exc(), spec.credentials),
+            extra={"feed": spec.name},
         )
         raise FeedError(
             f"adapter {provider.name} could not parse the response ({type(exc).__name__})"
@@ -135,17 +140,30 @@ def feed_fetch_records(*, feed: Feed) -> list[Record]:
     ).records
 
 
+def poll_lease_ttl(feed: Feed) -> float:
+    """How long one poll of ``feed`` may take: its retry budget (the interval), each request's
+    timeout, and a margin. A poll whose worker was killed holds the feed no longer than that."""
+    try:
+        requests = len(get_adapter(feed.adapter).requests(feed.spec()))
+    except (KeyError, FeedError):
+        requests = 1  # the poll itself reports the error
+    return feed.interval + feed.timeout * max(1, requests) + LEASE_MARGIN_S
+
+
 def feed_poll(*, feed: Feed) -> PollResult:
     """One poll of ``feed`` unless another is still running; writes the feed's health.
 
     Transient failures are retried within the feed's interval; the request is
-    conditional when the provider sent validators last time.
+    conditional when the provider sent validators last time. A poll that outlives
+    its lease (``poll_lease_ttl``) may overlap the next one; the store's commit keeps
+    that safe (no value published twice, none out of order).
     """
     store = get_store()
     result = PollResult(feed=feed.name)
-    with store.lease(f"poll:{feed.pk}", ttl=feed.timeout * 4 + 5) as held:
+    with store.lease(f"poll:{feed.pk}", ttl=poll_lease_ttl(feed)) as held:
         if not held:
             result.skipped = True
+            FEED_POLLS.labels(feed.name, "skipped").inc()
             return result
         started = time.monotonic()
         try:
@@ -167,47 +185,82 @@ def feed_poll(*, feed: Feed) -> PollResult:
     return result
 
 
-def _save_health(feed: Feed, **fields) -> None:
-    """Health is best effort: a database outage must not stop the updates."""
+def _save_health(feed: Feed, stale_only: bool = False, **fields) -> int:
+    """Health is best effort: a database outage must not stop the updates. Returns rows updated.
+
+    ``stale_only`` updates only if the row is stale now, so the caller learns that
+    atomically (the row it loaded may predate the previous poll's failure).
+    """
+    rows = Feed.objects.filter(pk=feed.pk)
+    if stale_only:
+        rows = rows.filter(consecutive_failures__gte=STALE_AFTER_FAILURES)
     try:
-        Feed.objects.filter(pk=feed.pk).update(**fields)
+        return rows.update(**fields)
     except DatabaseError as exc:
-        log.warning("feed=%s health not saved: %s", feed.name, exc)
+        log.warning("feed=%s health not saved: %s", feed.name, exc, extra={"feed": feed.name})
+        return -1
+
+
+def _failures_after_one_more(feed: Feed) -> int:
+    """Count this failure in the database and return the new count (the loaded one may be old)."""
+    try:
+        rows = Feed.objects.filter(pk=feed.pk)
+        rows.update(consecutive_failures=F("consecutive_failures") + 1)
+        return rows.values_list("consecutive_failures", flat=True).get()
+    except (DatabaseError, Feed.DoesNotExist):
+        return feed.consecutive_failures + 1
 
 
 def _record_success(feed: Feed, started: float, result: PollResult) -> None:
     now = timezone.now()
-    was_stale = feed.consecutive_failures >= STALE_AFTER_FAILURES
+    elapsed = time.monotonic() - started
+    health = {
+        "last_poll_at": now,
+        "last_success_at": now,
+        "consecutive_failures": 0,
+        "last_latency_ms": int(elapsed * 1000),
+        "updates_published": F("updates_published") + len(result.updates),
+    }
+    was_stale = _save_health(feed, stale_only=True, **health)
+    if was_stale == 0:
+        _save_health(feed, **health)
+    elif was_stale == -1:  # database down: judge by the row this worker has
+        was_stale = feed.consecutive_failures >= STALE_AFTER_FAILURES
     if was_stale:
         result.went_live = feed.symbol_list
-    _save_health(
-        feed,
-        last_poll_at=now,
-        last_success_at=now,
-        consecutive_failures=0,
-        last_latency_ms=int((time.monotonic() - started) * 1000),
-        updates_published=F("updates_published") + len(result.updates),
-    )
-    log.debug("feed=%s poll ok updates=%d", feed.name, len(result.updates))
+        log.info("feed=%s recovered; symbols live again", feed.name, extra={"feed": feed.name})
+    FEED_POLLS.labels(feed.name, "ok").inc()
+    FEED_POLL_SECONDS.labels(feed.name).observe(elapsed)
+    FEED_UPDATES.labels(feed.name).inc(len(result.updates))
+    FEED_FAILURES.labels(feed.name).set(0)
+    log.debug("feed=%s poll ok updates=%d", feed.name, len(result.updates), extra={"feed": feed.name})
 
 
 def _record_failure(feed: Feed, exc: FeedError, started: float, result: PollResult) -> None:
     now = timezone.now()
-    failures = feed.consecutive_failures + 1
+    elapsed = time.monotonic() - started
+    failures = _failures_after_one_more(feed)
     if failures == STALE_AFTER_FAILURES:
         result.went_stale = feed.symbol_list
     delay = backoff_delay(feed.interval, failures, exc.retry_after)
+    FEED_POLLS.labels(feed.name, "error").inc()
+    FEED_POLL_SECONDS.labels(feed.name).observe(elapsed)
+    FEED_FAILURES.labels(feed.name).set(failures)
     _save_health(
         feed,
         last_poll_at=now,
         last_error=exc.message[:1000],
         last_error_at=now,
-        consecutive_failures=F("consecutive_failures") + 1,
-        last_latency_ms=int((time.monotonic() - started) * 1000),
+        last_latency_ms=int(elapsed * 1000),
         next_poll_at=now + timedelta(seconds=delay),
     )
     log.warning(
-        "feed=%s poll failed failures=%d retry_in=%.1fs error=%s", feed.name, failures, delay, exc.message
+        "feed=%s poll failed failures=%d retry_in=%.1fs error=%s",
+        feed.name,
+        failures,
+        delay,
+        exc.message,
+        extra={"feed": feed.name, "failures": failures, "retry_in": round(delay, 2), "error": exc.message},
     )
 
 

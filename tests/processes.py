@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def wait_http(url: str, timeout: float = 30, proc: Proc | None = None) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
+        except urllib.error.HTTPError:
+            return  # it answered (e.g. 403 when sign-in is required): it is up
         except OSError:
             if proc is not None and not proc.alive():
                 raise RuntimeError(f"{proc.name} exited:\n{proc.output()[-3000:]}") from None
@@ -86,8 +89,11 @@ def wait_http(url: str, timeout: float = 30, proc: Proc | None = None) -> None:
     )
 
 
-def start_web(env: dict[str, str], port: int | None = None, server: str = "uvicorn") -> tuple[Proc, int]:
-    """The real ASGI server on a free port, ready when ``/`` answers."""
+def start_web(
+    env: dict[str, str], port: int | None = None, server: str = "uvicorn", args: tuple[str, ...] = ()
+) -> tuple[Proc, int]:
+    """The real ASGI server on a free port, ready when ``/`` answers; flags as in the Procfile
+    (``args`` are added, and a flag given there again wins)."""
     port = port or free_port()
     if server == "daphne":
         cmd = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "tickerproj.asgi:application"]
@@ -103,9 +109,20 @@ def start_web(env: dict[str, str], port: int | None = None, server: str = "uvico
             "on",
             "--ws-per-message-deflate",
             "false",
+            "--ws-max-size",
+            "16384",
+            "--ws-ping-interval",
+            "20",
+            "--ws-ping-timeout",
+            "20",
+            *args,
         ]
     proc = Proc(f"web-{port}", cmd, env)
-    wait_http(f"http://127.0.0.1:{port}/api/symbols", proc=proc)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/api/symbols", proc=proc)
+    except BaseException:
+        proc.stop()
+        raise
     return proc, port
 
 

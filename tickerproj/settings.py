@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tickerproj.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tickerproj.urls"
@@ -73,6 +74,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
+elif "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A database that stops answering must fail fast: workers then poll from their cached feeds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -96,6 +102,9 @@ TICKER_REDIS_PREFIX = env("TICKER_REDIS_PREFIX", default="ticker")
 # Subscribers burst: redis-py's asyncio pool defaults to 100 connections; size it.
 REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
 
+# The core layer forgets group members after this many seconds; the hub renews well before.
+TICKER_GROUP_EXPIRY = env.int("TICKER_GROUP_EXPIRY", default=86_400)
+
 if REDIS_URL:
     _layer = env("TICKER_CHANNEL_LAYER", default="pubsub")
     if _layer not in ("pubsub", "core"):
@@ -118,7 +127,7 @@ if REDIS_URL:
                     # The hub's one channel per process carries every symbol's updates.
                     "capacity": env.int("TICKER_LAYER_CAPACITY", default=10_000),
                     "expiry": 10,
-                    "group_expiry": env.int("TICKER_GROUP_EXPIRY", default=86_400),
+                    "group_expiry": TICKER_GROUP_EXPIRY,
                 },
             }
         }
@@ -133,6 +142,14 @@ CELERY_TASK_DEFAULT_QUEUE = f"{TICKER_REDIS_PREFIX}.polls"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ACKS_LATE = False
+# A worker never gives up on the broker (Redis restarts) and retries it every second at most.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "workers.consumer:PromptReconnectConsumer"
+TICKER_BROKER_RETRY_MAX_S = env.float("TICKER_BROKER_RETRY_MAX_S", default=1.0)
+# Only acks_late tasks are affected (none here); set to silence Celery's pending-change warning.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Logs go through LOGGING below (one JSON line per event), in the worker and beat as in web.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-feeds": {
         "task": "workers.tasks.dispatch_due_feeds",
@@ -153,7 +170,8 @@ TICKER_SYMBOL_RETENTION_S = env.float("TICKER_SYMBOL_RETENTION_S", default=3 * 3
 TICKER_HISTORY_LEN = env.int("TICKER_HISTORY_LEN", default=500)
 TICKER_MAX_RESPONSE_BYTES = env.int("TICKER_MAX_RESPONSE_BYTES", default=5 * 1024 * 1024)
 TICKER_HUB_RECONCILE_S = env.float("TICKER_HUB_RECONCILE_S", default=2.0)
-TICKER_HUB_RENEW_S = env.float("TICKER_HUB_RENEW_S", default=60.0)
+# Renew memberships at a third of the group expiry, so none lapses between two renewals.
+TICKER_HUB_RENEW_S = env.float("TICKER_HUB_RENEW_S", default=min(60.0, TICKER_GROUP_EXPIRY / 3))
 TICKER_SLOW_VIEWER_CLOSE_S = env.float("TICKER_SLOW_VIEWER_CLOSE_S", default=10.0)
 # A viewer closed for being behind has this long to read up to its close frame (4001)
 # before its TCP connection is dropped.
@@ -164,11 +182,55 @@ TICKER_WS_SEND_BUFFER = env.int("TICKER_WS_SEND_BUFFER", default=64 * 1024)
 TICKER_MAX_SUBSCRIPTIONS = env.int("TICKER_MAX_SUBSCRIPTIONS", default=200)
 TICKER_MAX_FRAME_BYTES = env.int("TICKER_MAX_FRAME_BYTES", default=4096)
 
+# --- WebSocket protocol limits and access (docs/protocol.md is the contract) -----------
+# Incoming messages per connection: a token bucket of TICKER_WS_RATE_BURST refilled at
+# TICKER_WS_RATE_PER_S; refused messages get `rate_limited`, and a client refused more
+# than TICKER_WS_FLOOD_STRIKES times (refilling one a second) is closed with 1008.
+TICKER_WS_RATE_PER_S = env.float("TICKER_WS_RATE_PER_S", default=10.0)
+TICKER_WS_RATE_BURST = env.int("TICKER_WS_RATE_BURST", default=20)
+TICKER_WS_FLOOD_STRIKES = env.int("TICKER_WS_FLOOD_STRIKES", default=20)
+# Open sockets per client address in one web process; 0 = no limit.
+TICKER_WS_MAX_PER_ADDRESS = env.int("TICKER_WS_MAX_PER_ADDRESS", default=0)
+# A `heartbeat` frame to every socket this often (0 = off); dead peers are found by the
+# server's WebSocket pings (uvicorn --ws-ping-interval / --ws-ping-timeout).
+TICKER_WS_HEARTBEAT_S = env.float("TICKER_WS_HEARTBEAT_S", default=15.0)
+# Browsers always send Origin, and it must match ALLOWED_HOSTS; other clients may omit it.
+TICKER_WS_REQUIRE_ORIGIN = env.bool("TICKER_WS_REQUIRE_ORIGIN", default=False)
+# Sign-in required for the page, the JSON APIs and the socket.
+TICKER_LOGIN_REQUIRED = env.bool("TICKER_LOGIN_REQUIRED", default=False)
+# How often each web process writes its per-symbol viewer counts (to Redis, with a TTL).
+TICKER_VIEWERS_PUBLISH_S = env.float("TICKER_VIEWERS_PUBLISH_S", default=5.0)
+
+# One line per event. ``json`` (the default) for log shippers; ``text`` for reading by eye.
+# ``feed`` and ``symbol`` travel as fields (``extra=``) where they apply.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {"client_faults": {"()": "dashboard.logfilters.ClientFaultsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # uvicorn configures its own handlers before Django starts; route them here (levels stay
+        # as ``--log-level`` set them).
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
+        # A filter only: keeps client-caused tracebacks out of the log (dashboard/logfilters.py).
+        "uvicorn.error": {"filters": ["client_faults"]},
+        # One line per task received/succeeded drowns the feed events at one poll a second.
+        "celery.app.trace": {"level": env("LOG_LEVEL_CELERY_TASKS", default="WARNING")},
+        "celery.worker.strategy": {"level": env("LOG_LEVEL_CELERY_TASKS", default="WARNING")},
+    },
 }

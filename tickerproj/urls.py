@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from dashboard.admin_views import viewers_admin_view
+from tickerproj import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
+    path("admin/viewers/", viewers_admin_view, name="ticker-viewers"),
     path("admin/", admin.site.urls),
     path("demo/", include("feeds.demo.urls")),
     path("", include("dashboard.urls")),

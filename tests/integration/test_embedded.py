@@ -37,7 +37,7 @@ async def test_make_run_serves_live_prices_with_no_redis(make_run):
         await wsclient.send(ws, action="subscribe", symbols=["AAPL"], id=1)
         ack = await wsclient.recv(ws)
         assert ack["type"] == "subscribed" and ack["subscriptions"] == ["AAPL"]
-        first, _ = await wsclient.recv_until(ws, lambda f: f.get("symbol") == "AAPL", timeout=20)
+        first, _ = await wsclient.recv_until(ws, lambda f: f.get("price") is not None, timeout=20)
         updates = []
         while len(updates) < 2:
             frame, _ = await wsclient.recv_until(ws, lambda f: f.get("type") == "update", timeout=10)
