@@ -28,7 +28,7 @@ ifeq ($(strip $(REDIS_URL)),)
 	exec $(BIN)/uvicorn tickerproj.asgi:application --host $(HOST) --port $(PORT) --lifespan on \
 		--ws-per-message-deflate false --ws-max-size 16384 --ws-ping-interval 20 --ws-ping-timeout 20 --log-level warning
 else
-	exec $(BIN)/honcho start
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho start --port $(PORT)
 endif
 
 # Tests need Redis and PostgreSQL running (see .ci/run) and Debian's chromium.
