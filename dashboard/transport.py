@@ -6,8 +6,8 @@ ASGI gives an app no socket, yet fan-out to slow viewers needs two things from i
   (and its outbox conflate) within seconds, instead of after the kernel has queued
   megabytes of stale frames for it (Linux grows a socket's send buffer up to
   ``net.ipv4.tcp_wmem``'s maximum, 4 MiB by default);
-- abort, because a server's graceful close waits for buffered data to drain, so a peer
-  that reads nothing at all would keep its socket and buffers for good.
+- abort (a reset), because a server's graceful close waits for buffered data to drain,
+  so a peer that reads nothing at all would keep its socket and buffers for good.
 
 Both are best effort: where the server does not expose its transport they do nothing
 and return False.
@@ -16,7 +16,9 @@ and return False.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import struct
 from collections.abc import Callable
 
 
@@ -54,9 +56,18 @@ def limit_send_buffer(send: Callable, size: int) -> bool:
 
 
 def abort(send: Callable) -> bool:
-    """Drop the connection now, discarding whatever the peer has not read."""
+    """Drop the connection now, discarding whatever the peer has not read.
+
+    ``SO_LINGER`` 0 makes the kernel reset the connection and free its send queue; a
+    plain close would leave the kernel delivering the queued frames (to a peer that
+    reads nothing) for minutes after the process let go.
+    """
     transport = transport_of(send)
     if transport is None:
         return False
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
     return True

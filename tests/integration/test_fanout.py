@@ -41,11 +41,11 @@ def publisher(process_env, settings):
     store = RedisStore(url, prefix, 50)
     n = 0
 
-    async def publish(symbols: list[str]) -> list[dict]:
+    async def publish(symbols: list[str], name: str = NAME) -> list[dict]:
         nonlocal n
         n += 1
         records = [
-            {"symbol": s, "kind": "quote", "ts": _now(), "source": "fanout", "price": n, "name": NAME}
+            {"symbol": s, "kind": "quote", "ts": _now(), "source": "fanout", "price": n, "name": name}
             for s in symbols
         ]
         committed = store.commit(records)
@@ -170,20 +170,56 @@ async def test_two_web_processes_on_one_redis_each_deliver_every_update_once(pro
         await publisher(symbols)
         async with wsclient.connect(webs[0][1]) as a, wsclient.connect(webs[1][1]) as b:
             starts = [await subscribe(a, symbols), await subscribe(b, symbols)]
+            got: list[dict[str, list[int]]] = [{s: [] for s in symbols}, {s: [] for s in symbols}]
+
+            async def collect(ws, into: dict[str, list[int]]) -> None:
+                async for text in ws:
+                    frame = json.loads(text)
+                    into[frame["symbol"]].append(frame["seq"])
+
+            readers = [asyncio.create_task(collect(ws, into)) for ws, into in zip((a, b), got, strict=True)]
             expected: dict[str, list[int]] = {s: [] for s in symbols}
             for _ in range(30):
-                for u in await publisher(symbols):
+                for u in await publisher(symbols, name=""):
                     expected[u["symbol"]].append(u["seq"])
                 await asyncio.sleep(0.01)
-            for ws, start in zip((a, b), starts, strict=True):
-                got: dict[str, list[int]] = {s: [] for s in symbols}
-                want = sum(map(len, expected.values()))
-                while sum(map(len, got.values())) < want:
-                    frame = await wsclient.recv(ws, timeout=10)
-                    got[frame["symbol"]].append(frame["seq"])
-                assert got == expected
-                assert all(got[s][0] > start[s] for s in symbols)
-                assert await drain(ws, 0.5) == []  # and nothing twice
+            want = sum(map(len, expected.values()))
+            deadline = asyncio.get_running_loop().time() + 15
+            while any(sum(map(len, g.values())) < want for g in got):
+                assert asyncio.get_running_loop().time() < deadline, "not every update arrived"
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # and nothing twice
+            for task in readers:
+                task.cancel()
+            for g, start in zip(got, starts, strict=True):
+                assert g == expected
+                assert all(g[s][0] > start[s] for s in symbols)
     finally:
         for web, _ in webs:
             web.stop()
+
+
+async def test_a_peer_that_reads_nothing_after_its_close_is_dropped(process_env, publisher):
+    env = {**process_env, "TICKER_SLOW_VIEWER_CLOSE_S": "1", "TICKER_SLOW_VIEWER_GRACE_S": "1"}
+    web, port = start_web({**env, "LOG_LEVEL": "INFO"})
+    slow = None
+    try:
+        await publisher(SYMBOLS)
+        slow = await PausableClient.connect(port)
+        slow.send(action="subscribe", symbols=SYMBOLS)
+        await slow.wait_frames(1 + len(SYMBOLS))
+        slow.pause()
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 6.0  # fill its buffers, stay behind 1 s, then 1 s of grace, with room to spare
+        while loop.time() < end:
+            await publisher(SYMBOLS)
+            await asyncio.sleep(0.02)
+        slow.resume()
+        await asyncio.wait([slow.lost], timeout=10)
+        assert slow.lost.done(), "the server still holds a connection that read nothing"
+        assert slow.close_code is None  # reset, not closed: the close frame never got through
+        assert "dropped" in web.output()
+    finally:
+        if slow is not None:
+            slow.close()
+        web.stop()
