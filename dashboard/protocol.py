@@ -25,6 +25,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "ping": ("action", "id"),
 }
 MAX_ID_CHARS = 64
+MAX_JSON_DEPTH = 32  # no request needs more than 3; the parser's own limit depends on the stack
 MAX_ID_INT = 2**53  # exact in every JSON implementation (JavaScript numbers)
 MAX_SEQ = 2**63
 RETRY_AFTER_RESTART_MS = (1000, 5000)
@@ -120,6 +121,33 @@ def request_id_of(text: str | None) -> int | str | None:
         return exc.request_id
 
 
+def json_depth(text: str) -> int:
+    """How deeply ``text`` nests arrays and objects (brackets inside strings do not count).
+
+    Checked before parsing so the limit is the same wherever the parser runs.
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_request(text: str | None, data: bytes | None = None) -> Request:
     """Turn one client frame into a ``Request`` or raise ``ProtocolError`` saying what is wrong."""
     if text is None:
@@ -132,6 +160,8 @@ def parse_request(text: str | None, data: bytes | None = None) -> Request:
             raise ProtocolError(
                 "message_too_large", f"frames are limited to {limit} bytes; this one has {nbytes}"
             )
+    if json_depth(text) > MAX_JSON_DEPTH:
+        raise ProtocolError("bad_request", f"JSON is nested too deeply (more than {MAX_JSON_DEPTH} levels)")
     try:
         obj = json.loads(text)
     except RecursionError:

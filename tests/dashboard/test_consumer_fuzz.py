@@ -21,7 +21,7 @@ from django.db import connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.protocol import ACTIONS, ERROR_CODES, MAX_ID_CHARS, MAX_ID_INT
+from dashboard.protocol import ACTIONS, ERROR_CODES, MAX_ID_CHARS, MAX_ID_INT, MAX_JSON_DEPTH, json_depth
 from feeds.publish import updates_publish
 from tests.dashboard.conftest import Socket, commit
 
@@ -90,6 +90,8 @@ frame = text_frame | st.binary(min_size=1, max_size=300)
 def expected_id(sent: str | bytes) -> int | str | None:
     """The id the answer must echo: that of a JSON object within the size limit, if valid."""
     if isinstance(sent, bytes) or len(sent.encode("utf-8", "surrogatepass")) > MAX_FRAME:
+        return None
+    if json_depth(sent) > MAX_JSON_DEPTH:
         return None
     try:
         obj = json.loads(sent)

@@ -175,3 +175,23 @@ def test_close_codes_daphne_cannot_send_move_to_the_4000_range():
         4001,
         4003,
     ]
+
+
+def test_json_depth_counts_nesting_outside_strings_only():
+    from dashboard.protocol import MAX_JSON_DEPTH, json_depth
+
+    deep = '{"a":' + "[" * 40 + "]" * 40 + "}"
+    assert json_depth(deep) == 41
+    quoted = '{"a":"' + "[" * 40 + r"\\\"" + "{" * 5 + '"}'  # an escaped quote stays inside the string
+    assert json.loads(quoted)["a"].endswith('"{{{{{')
+    assert json_depth(quoted) == 1
+    assert json_depth('{"action":"ping"}') <= MAX_JSON_DEPTH
+
+
+def test_frames_nested_past_the_limit_are_refused_before_parsing(settings):
+    from dashboard.protocol import MAX_JSON_DEPTH, ProtocolError, parse_request
+
+    text = '{"action":"ping","id":7,"x":' + "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1) + "}"
+    with pytest.raises(ProtocolError) as err:
+        parse_request(text)
+    assert err.value.code == "bad_request" and "nested" in err.value.message
