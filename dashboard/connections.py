@@ -21,6 +21,7 @@ from dashboard import viewers
 from dashboard.feedstate import sync_states
 from dashboard.hub import Hub, get_hub
 from dashboard.limits import AddressLimit
+from dashboard.perloop import PerLoop
 from dashboard.protocol import CLOSE_TRY_LATER, frame
 from feeds.selectors import Viewer, may_see
 
@@ -117,37 +118,26 @@ class Registry:
                     sock.revoke(sorted(lost))
 
 
-_registries: dict[asyncio.AbstractEventLoop, asyncio.Future] = {}
+async def _start_registry() -> Registry:
+    registry = Registry(await get_hub())
+    registry.start()
+    return registry
+
+
+registries: PerLoop[Registry] = PerLoop(_start_registry)
 
 
 async def get_registry() -> Registry:
     """This event loop's registry, its chores started on first use."""
-    loop = asyncio.get_running_loop()
-    fut = _registries.get(loop)
-    if fut is None:
-        fut = _registries[loop] = loop.create_future()
-        try:
-            registry = Registry(await get_hub())
-            registry.start()
-            fut.set_result(registry)
-        except BaseException as exc:
-            del _registries[loop]
-            fut.set_exception(exc)
-            raise
-    return await fut
+    return await registries.get()
 
 
 def current_registry() -> Registry | None:
     """This loop's registry if it has started (no side effects)."""
-    with contextlib.suppress(RuntimeError):
-        fut = _registries.get(asyncio.get_running_loop())
-        if fut is not None and fut.done() and not fut.exception():
-            return fut.result()
-    return None
+    return registries.current()
 
 
 async def stop_registry() -> None:
-    registry = current_registry()
-    _registries.pop(asyncio.get_running_loop(), None)
+    registry = registries.pop()
     if registry is not None:
         await registry.stop()

@@ -20,6 +20,7 @@ from django.conf import settings
 
 from dashboard.catalog import Catalog
 from dashboard.outbox import Outbox
+from dashboard.perloop import PerLoop
 from dashboard.protocol import data_frame, frame
 from feeds.publish import group_for
 from feeds.store import Store, get_store
@@ -224,27 +225,21 @@ class Hub:
                 await self.layer.group_discard(group_for(s), self.channel)
 
 
-_hubs: dict[asyncio.AbstractEventLoop, asyncio.Future] = {}
+async def _start_hub() -> Hub:
+    hub = Hub(get_channel_layer(), get_store())
+    await hub.start()
+    return hub
+
+
+hubs: PerLoop[Hub] = PerLoop(_start_hub)
 
 
 async def get_hub() -> Hub:
     """This event loop's hub, started on first use."""
-    loop = asyncio.get_running_loop()
-    fut = _hubs.get(loop)
-    if fut is None:
-        fut = _hubs[loop] = loop.create_future()
-        try:
-            hub = Hub(get_channel_layer(), get_store())
-            await hub.start()
-            fut.set_result(hub)
-        except BaseException as exc:
-            del _hubs[loop]
-            fut.set_exception(exc)
-            raise
-    return await fut
+    return await hubs.get()
 
 
 async def stop_hub() -> None:
-    fut = _hubs.pop(asyncio.get_running_loop(), None)
-    if fut is not None and fut.done() and not fut.exception():
-        await fut.result().stop()
+    hub = hubs.pop()
+    if hub is not None:
+        await hub.stop()

@@ -61,7 +61,8 @@ class WebCollector:
         yield GaugeMetricFamily(
             "ticker_ws_connections", "Open WebSocket connections", value=connections.count()
         )
-        hubs = [f.result() for f in hub_module._hubs.values() if f.done() and not f.exception()]
+        started = hub_module.hubs.started()
+        hubs = [hub for _, hub in started]
         subs = sum(n for h in hubs for n in h.viewers().values())
         yield GaugeMetricFamily(
             "ticker_ws_subscriptions", "Viewer subscriptions (socket x symbol)", value=subs
@@ -89,7 +90,7 @@ class WebCollector:
             "Data frames replaced by a newer value before a slow viewer could take them",
             value=getattr(Outbox, "conflated", 0),
         )
-        loops = list(hub_module._hubs)
+        loops = [loop for loop, _ in started]
         yield GaugeMetricFamily(
             "ticker_asyncio_tasks",
             "Tasks alive on the server's event loop",
