@@ -24,7 +24,6 @@ from dashboard.hub import Hub
 from dashboard.limits import MAX_OUTBOX_BACKLOG, MessageLimiter, Verdict
 from dashboard.outbox import Outbox
 from dashboard.protocol import ProtocolError, Request, frame
-from tickerproj import connections
 from tickerproj.metrics import SLOW_VIEWERS_CLOSED
 
 log = logging.getLogger("ticker.ws")
@@ -73,7 +72,6 @@ class TickerConsumer(AsyncWebsocketConsumer):
             self.registry = None
             await self.shut(*refusal)
             return
-        connections.add(self)
 
     async def dispatch(self, message: dict) -> None:
         """Channels' dispatch without its per-message ``close_old_connections`` thread hop.
@@ -98,7 +96,6 @@ class TickerConsumer(AsyncWebsocketConsumer):
             self.box.close()
         if self.registry is not None:
             self.registry.remove(self)
-        connections.discard(self)
 
     async def shut(self, code: int, reason: str, grace: float = 1.0) -> None:
         """Close from the server side with ``code`` (see ``protocol.CLOSE_CODES``).

@@ -1,4 +1,6 @@
-"""The open WebSocket connections of this process, and closing them all with 1001 on shutdown.
+"""Closing every open WebSocket of this process with 1001 on shutdown.
+
+The sockets are those ``dashboard.connections``' per-loop registries hold.
 
 uvicorn, on SIGTERM, closes WebSockets with 1012 and only then runs the lifespan
 shutdown, so anything said from there reaches nobody. ``install_drain`` wraps the
@@ -12,36 +14,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import weakref
-from typing import Protocol
 
 log = logging.getLogger("ticker.connections")
 
 GOING_AWAY = 1001
 DRAIN_WAIT_S = 2.0
 
-_open: weakref.WeakSet = weakref.WeakSet()
 
+def _open() -> list:
+    """Every open socket, as the per-loop registries of ``dashboard.connections`` hold them."""
+    from dashboard.connections import registries
 
-class Closable(Protocol):
-    async def close(self, code: int | None = None) -> None: ...
-
-
-def add(consumer: Closable) -> None:
-    _open.add(consumer)
-
-
-def discard(consumer: Closable) -> None:
-    _open.discard(consumer)
+    return [sock for _, registry in registries.started() for sock in registry.sockets]
 
 
 def count() -> int:
-    return len(_open)
+    return len(_open())
 
 
 async def close_all(code: int = GOING_AWAY, wait: float = DRAIN_WAIT_S) -> int:
     """Notify and close every open connection; returns how many were closed."""
-    consumers = list(_open)
+    consumers = _open()
     for consumer in consumers:
         notice = getattr(consumer, "send_shutdown_notice", None)
         try:
@@ -52,7 +45,7 @@ async def close_all(code: int = GOING_AWAY, wait: float = DRAIN_WAIT_S) -> int:
             log.warning("closing a connection on shutdown failed: %s", exc)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while _open and loop.time() < deadline:  # consumers leave the set on their disconnect
+    while _open() and loop.time() < deadline:  # consumers leave the set on their disconnect
         await asyncio.sleep(0.05)
     log.info("closed %d connections with %d before shutdown", len(consumers), code)
     return len(consumers)
@@ -66,7 +59,7 @@ def install_drain(loop: asyncio.AbstractEventLoop) -> None:
             continue
 
         def handler(signum, frame, previous=previous) -> None:
-            if not _open:
+            if not _open():
                 previous(signum, frame)
                 return
 
