@@ -163,7 +163,9 @@ async def test_a_reader_that_stops_gets_conflated_latest_values_then_4001_while_
         web.stop()
 
 
-async def test_two_web_processes_on_one_redis_each_deliver_every_update_once(process_env, publisher):
+async def test_two_web_processes_on_one_redis_each_deliver_each_update_at_most_once_and_the_latest(
+    process_env, publisher
+):
     symbols = SYMBOLS[:10]
     webs = [start_web(process_env) for _ in range(2)]
     try:
@@ -175,7 +177,8 @@ async def test_two_web_processes_on_one_redis_each_deliver_every_update_once(pro
             async def collect(ws, into: dict[str, list[int]]) -> None:
                 async for text in ws:
                     frame = json.loads(text)
-                    into[frame["symbol"]].append(frame["seq"])
+                    if frame["type"] in ("update", "snapshot"):  # not heartbeats or feed status
+                        into[frame["symbol"]].append(frame["seq"])
 
             readers = [asyncio.create_task(collect(ws, into)) for ws, into in zip((a, b), got, strict=True)]
             expected: dict[str, list[int]] = {s: [] for s in symbols}
@@ -183,17 +186,21 @@ async def test_two_web_processes_on_one_redis_each_deliver_every_update_once(pro
                 for u in await publisher(symbols, name=""):
                     expected[u["symbol"]].append(u["seq"])
                 await asyncio.sleep(0.01)
-            want = sum(map(len, expected.values()))
+            last = {s: seqs[-1] for s, seqs in expected.items()}
             deadline = asyncio.get_running_loop().time() + 15
-            while any(sum(map(len, g.values())) < want for g in got):
-                assert asyncio.get_running_loop().time() < deadline, "not every update arrived"
+            while any(g[s][-1:] != [last[s]] for g in got for s in symbols):
+                assert asyncio.get_running_loop().time() < deadline, "the latest value did not arrive"
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.5)  # and nothing twice
             for task in readers:
                 task.cancel()
+            # A burst may be conflated at a busy socket (latest value per symbol), so a viewer
+            # gets a subset of the updates: never one twice, never out of order, always the latest.
             for g, start in zip(got, starts, strict=True):
-                assert g == expected
-                assert all(g[s][0] > start[s] for s in symbols)
+                for s in symbols:
+                    assert g[s] == sorted(set(g[s])), f"{s}: repeated or out of order: {g[s]}"
+                    assert set(g[s]) <= set(expected[s]), f"{s}: a seq nobody published"
+                    assert g[s][0] > start[s] and g[s][-1] == last[s]
     finally:
         for web, _ in webs:
             web.stop()
