@@ -132,11 +132,6 @@ async def get_registry() -> Registry:
     return await registries.get()
 
 
-def current_registry() -> Registry | None:
-    """This loop's registry if it has started (no side effects)."""
-    return registries.current()
-
-
 async def stop_registry() -> None:
     registry = registries.pop()
     if registry is not None:

@@ -318,11 +318,3 @@ def in_backoff(feed: Feed, now: datetime) -> bool:
         return False
     slack = DISPATCH_HORIZON_S + feed.interval + 0.5
     return (feed.next_poll_at - now).total_seconds() > slack
-
-
-def feed_enabled_symbols() -> set[str]:
-    """Symbols configured on enabled feeds (quote feeds list theirs)."""
-    symbols: set[str] = set()
-    for text in Feed.objects.filter(enabled=True).values_list("symbols", flat=True):
-        symbols.update(Feed(symbols=text).symbol_list)
-    return symbols
