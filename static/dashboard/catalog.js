@@ -134,9 +134,10 @@ export class CatalogPicker extends EventTarget {
     e.preventDefault();
   }
 
+  /** Closes the list after a pick: left open, it would cover the rows being watched. */
   pick(symbol) {
     this.dispatchEvent(new CustomEvent("pick", { detail: { symbol } }));
     this.input.value = "";
-    this.open();
+    this.close();
   }
 }

@@ -93,10 +93,20 @@ export class Watchlist extends EventTarget {
     return this.rows.has(symbol);
   }
 
+  /** Show exactly `symbols`, in that order; rows already shown are kept and moved. */
   setSymbols(symbols) {
-    for (const symbol of [...this.symbols]) if (!symbols.includes(symbol)) this.dropRow(symbol);
+    const wanted = [...new Set(symbols)];
+    for (const symbol of [...this.symbols]) if (!wanted.includes(symbol)) this.dropRow(symbol);
     this.symbols = [];
-    for (const symbol of symbols) this.addRow(symbol);
+    for (const symbol of wanted) {
+      const row = this.rows.get(symbol);
+      if (!row) {
+        this.addRow(symbol);
+        continue;
+      }
+      this.symbols.push(symbol);
+      this.body.appendChild(row.el);
+    }
     this.afterChange();
   }
 
