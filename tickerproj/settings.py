@@ -94,7 +94,12 @@ WHITENOISE_USE_FINDERS = True
 warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 WHITENOISE_AUTOREFRESH = DEBUG
 
-LOGIN_URL = "/admin/login/"
+# Viewers sign in on the dashboard's own page (the admin's admits staff only).
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+# The page's API errors are JSON, a refused CSRF check included.
+CSRF_FAILURE_VIEW = "dashboard.views.csrf_failure"
 
 # --- Redis: one URL for Celery, the channel layer and the snapshot store -------------
 REDIS_URL = env("REDIS_URL", default="")
@@ -198,6 +203,8 @@ TICKER_WS_HEARTBEAT_S = env.float("TICKER_WS_HEARTBEAT_S", default=15.0)
 TICKER_WS_REQUIRE_ORIGIN = env.bool("TICKER_WS_REQUIRE_ORIGIN", default=False)
 # Sign-in required for the page, the JSON APIs and the socket.
 TICKER_LOGIN_REQUIRED = env.bool("TICKER_LOGIN_REQUIRED", default=False)
+# Symbols in a signed-in viewer's watchlist kept on the server.
+TICKER_WATCHLIST_MAX = env.int("TICKER_WATCHLIST_MAX", default=500)
 # How often each web process writes its per-symbol viewer counts (to Redis, with a TTL).
 TICKER_VIEWERS_PUBLISH_S = env.float("TICKER_VIEWERS_PUBLISH_S", default=5.0)
 

@@ -51,7 +51,7 @@ async def test_login_required_guards_the_page_and_the_apis(app):
     with override_settings(TICKER_LOGIN_REQUIRED=True):
         anon = AsyncClient()
         page = await anon.get("/")
-        assert page.status_code == 302 and page["Location"].startswith("/admin/login/?next=/")
+        assert page.status_code == 302 and page["Location"].startswith("/accounts/login/?next=/")
         for path in ("/api/symbols", "/api/history/AAPL"):
             response = await anon.get(path)
             assert response.status_code == 403 and response.json() == {
