@@ -1,22 +1,26 @@
 // Wiring: the socket feeds the store, the store marks symbols dirty, one animation frame
 // renders them. The wanted subscriptions are always watchlist + charted symbol + games.
+// A signed-in viewer's watchlist is also kept on the server (sync.js).
 
 import { fetchHistory, fetchSymbols } from "./api.js";
 import { CatalogPicker } from "./catalog.js";
 import { PriceChart } from "./chart.js";
-import { TickerConnection } from "./connection.js";
+import { backoffDelay, TickerConnection } from "./connection.js";
 import { direction, formatPercent, formatPrice, formatSigned, priceDecimals } from "./format.js";
 import { FrameBatcher } from "./frame.js";
 import {
   DEFAULT_WATCHLIST,
   loadChartSymbol,
   loadWatchlist,
+  markUnsynced,
   saveChartSymbol,
   saveWatchlist,
+  unsyncedUser,
 } from "./prefs.js";
 import { Scoreboard } from "./scores.js";
 import { ConnectionStatus } from "./status.js";
 import { Store } from "./store.js";
+import { sameList, WatchlistSync } from "./sync.js";
 import { Toasts } from "./toast.js";
 import { BADGES, changeOf, Watchlist } from "./watchlist.js";
 
@@ -59,7 +63,12 @@ const picker = new CatalogPicker({
   exclude: (symbol) => watchlist.has(symbol),
 });
 
+const user = document.body.dataset.user || "";
+const sync = user ? new WatchlistSync({ csrfToken, base: apiBase }) : null;
+
 let chartSymbol = null;
+let started = false;
+let savedListLoaded = false;
 let scoreSymbols = [];
 let firstVisit = false;
 
@@ -159,6 +168,9 @@ function seedSparklines(symbols) {
 watchlist.addEventListener("change", (e) => {
   const symbols = e.detail.symbols;
   saveWatchlist(symbols);
+  // Until the server's list is known, an edit only marks this browser's list as newer.
+  if (sync && savedListLoaded) sync.save(symbols);
+  else if (sync && started) markUnsynced(user);
   if (chartSymbol && !symbols.includes(chartSymbol)) selectChart(symbols[0] || null);
   else if (!chartSymbol && symbols.length) selectChart(symbols[0]);
   syncSubscriptions();
@@ -212,6 +224,7 @@ conn.addEventListener("state", (e) => {
 conn.addEventListener("live", (e) => {
   if (!e.detail.resumed) return;
   loadCatalog(); // feed states may have changed while we were away
+  loadSavedWatchlist(); // and the watchlist may have been edited on another device
   if (chartSymbol) chart.show(chartSymbol); // fill the chart's gap
 });
 
@@ -248,6 +261,66 @@ async function loadCatalog() {
   }
   syncSubscriptions();
 }
+
+// ---- the signed-in viewer's watchlist on the server ------------------------------------
+
+function csrfToken() {
+  const cookie = /(?:^|;\s*)csrftoken=([^;]+)/.exec(document.cookie);
+  return cookie ? decodeURIComponent(cookie[1]) : document.querySelector('meta[name="csrf-token"]')?.content;
+}
+
+const SYNC_LABELS = {
+  loading: "Loading…",
+  saving: "Saving…",
+  saved: "Saved",
+  retrying: "Not saved, retrying",
+  refused: "Not saved",
+  "signed-out": "Not saved: signed out",
+};
+
+let loadAttempt = 0;
+let loadTimer = null;
+
+/**
+ * Show the server's list unless this browser holds newer edits: unsaved ones, or ones a
+ * reload cut short. A user with no saved list yet keeps (and saves) this browser's.
+ */
+async function loadSavedWatchlist() {
+  if (!sync) return;
+  clearTimeout(loadTimer);
+  const localNewer = unsyncedUser() === user; // read first: a load that succeeds clears it
+  let saved;
+  try {
+    saved = await sync.load();
+  } catch (err) {
+    if (sync.state === "loading") toasts.show(`Could not load your saved watchlist (${err.message})`);
+    loadTimer = setTimeout(loadSavedWatchlist, backoffDelay(loadAttempt++ + 3));
+    return;
+  }
+  loadAttempt = 0;
+  savedListLoaded = true;
+  if (sync.dirty) return;
+  if (saved === null || localNewer) {
+    sync.save(watchlist.symbols);
+    return;
+  }
+  if (!sameList(saved, watchlist.symbols)) watchlist.setSymbols(saved);
+}
+
+sync?.addEventListener("state", (e) => {
+  const { state, message } = e.detail;
+  const label = $("#account-sync");
+  label.dataset.state = state;
+  label.textContent = SYNC_LABELS[state] || state;
+  label.title = message || (state === "saved" ? "Your watchlist is saved on the server" : "");
+  if (state === "saving" || state === "retrying") markUnsynced(user);
+  else if (state === "saved" || state === "refused") markUnsynced(null);
+  if (state === "refused" || state === "signed-out") toasts.show(`Watchlist not saved: ${message}`);
+});
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible") loadSavedWatchlist();
+});
 
 // ---- views -----------------------------------------------------------------------------
 
@@ -297,13 +370,15 @@ document.addEventListener("keydown", (e) => {
 function start() {
   showView(location.hash.slice(1));
   const saved = loadWatchlist();
-  firstVisit = saved === null;
+  firstVisit = saved === null && !sync; // a signed-in viewer's list comes from the server
   const symbols = saved ?? DEFAULT_WATCHLIST;
   const remembered = loadChartSymbol();
   selectChart(remembered && symbols.includes(remembered) ? remembered : symbols[0] || null);
   watchlist.setSymbols(symbols);
+  started = true;
   conn.start();
   loadCatalog();
+  loadSavedWatchlist();
 }
 
 start();

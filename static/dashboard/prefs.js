@@ -3,6 +3,7 @@
 
 const WATCHLIST_KEY = "ticker.watchlist.v1";
 const CHART_KEY = "ticker.chart.v1";
+const UNSYNCED_KEY = "ticker.watchlist.unsynced.v1";
 const SYMBOL_RE = /^[A-Z0-9][A-Z0-9._-]{0,39}$/;
 
 export const DEFAULT_WATCHLIST = ["AAPL", "MSFT", "TSLA", "BTCUSDT", "ETHUSDT"];
@@ -51,4 +52,23 @@ export function loadChartSymbol() {
 
 export function saveChartSymbol(symbol) {
   write(CHART_KEY, symbol);
+}
+
+/**
+ * Whose edits this browser holds that the server has not confirmed (a reload or a lost
+ * link cut the save short): for that user the local list is newer than the server's.
+ */
+export function unsyncedUser() {
+  return read(UNSYNCED_KEY);
+}
+
+export function markUnsynced(user) {
+  if (user) write(UNSYNCED_KEY, user);
+  else {
+    try {
+      window.localStorage.removeItem(UNSYNCED_KEY);
+    } catch {
+      /* storage disabled */
+    }
+  }
 }

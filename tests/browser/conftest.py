@@ -49,6 +49,17 @@ class TickerServer:
         with sqlite3.connect(self.db) as conn:
             return conn.execute("SELECT url FROM feeds_feed WHERE name = ?", (feed,)).fetchone()[0]
 
+    def create_user(self, username: str, password: str) -> None:
+        """A viewer account, made as an operator would (not staff)."""
+        code = f"from django.contrib.auth.models import User; User.objects.create_user({username!r}, password={password!r})"
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
