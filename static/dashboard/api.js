@@ -4,10 +4,14 @@
 const TIMEOUT_MS = 10_000;
 
 export class ApiError extends Error {
-  /** `status` is the HTTP status, or 0 when no answer came (network down, timeout). */
-  constructor(message, status) {
+  /**
+   * `status` is the HTTP status, or 0 when no answer came (network down, timeout);
+   * `code` is the server's `error` field when it sent one.
+   */
+  constructor(message, status, code = null) {
     super(message);
     this.status = status;
+    this.code = code;
   }
 }
 
@@ -26,8 +30,8 @@ async function requestJSON(path, { method = "GET", body, csrfToken } = {}) {
       signal: ctrl.signal,
     });
     if (!res.ok) {
-      const said = await res.json().then((b) => b?.message, () => null);
-      throw new ApiError(`${path}: ${said || `HTTP ${res.status}`}`, res.status);
+      const said = await res.json().catch(() => null);
+      throw new ApiError(`${path}: ${said?.message || `HTTP ${res.status}`}`, res.status, said?.error ?? null);
     }
     return await res.json();
   } catch (err) {

@@ -1,8 +1,8 @@
 // A signed-in viewer's watchlist, kept on the server as well as in this browser, so it
 // follows the user to another browser or device. Edits are saved after a short pause;
 // a save that fails for want of a link is retried with backoff until it lands. States:
-// loading, saving, saved, retrying, refused (the server said the list is wrong),
-// signed-out (the session ended: nothing more can be saved).
+// loading, saving, saved, retrying, refused (the server said no for a reason that a
+// retry would meet again), signed-out (the session ended: nothing more can be saved).
 
 import { fetchWatchlist, putWatchlist } from "./api.js";
 import { backoffDelay } from "./connection.js";
@@ -66,11 +66,11 @@ export class WatchlistSync extends EventTarget {
       else this.setState("saved");
     } catch (err) {
       this.saving = false;
-      if (err.status === 400) {
-        this.setState("refused", err.message); // the same list would be refused again
-      } else if (err.status === 403) {
-        this.pending ??= symbols;
+      if (err.status === 403 && err.code === "forbidden") {
+        this.pending ??= symbols; // saved with the next edit once signed in again
         this.setState("signed-out", err.message);
+      } else if (err.status >= 400 && err.status < 500) {
+        this.setState("refused", err.message);
       } else {
         this.pending ??= symbols; // a newer edit, if any, supersedes this one
         const wait = backoffDelay(this.attempt++);

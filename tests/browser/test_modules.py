@@ -222,3 +222,31 @@ def test_close_codes_decide_whether_and_when_to_reconnect(js):
     shutdown = result["shutdown"]
     assert shutdown["afterFrame"] == "reconnecting"  # told before the socket even closed
     assert shutdown["state"] == "reconnecting" and 0 < shutdown["delay"] <= 1750
+
+
+def test_a_watchlist_save_the_server_refuses_is_reported_not_retried(js):
+    """Against the real server, as an anonymous page: first without a CSRF token, then
+    with the one the page carries (the server then says a sign-in is needed)."""
+    result = js(
+        """
+        const { WatchlistSync } = await import('/static/dashboard/sync.js');
+        const page = await (await fetch('/')).text();
+        const token = /name="csrf-token" content="([^"]+)"/.exec(page)[1];
+        const run = async (csrfToken) => {
+            const sync = new WatchlistSync({ csrfToken: () => csrfToken, saveDelayMs: 0 });
+            const states = [];
+            sync.addEventListener('state', (e) => states.push([e.detail.state, e.detail.message]));
+            sync.save(['AAPL']);
+            await new Promise((r) => setTimeout(r, 1500));
+            return { states };
+        };
+        return { noToken: await run(''), withToken: await run(token) };
+        """
+    )
+    no_token, with_token = result["noToken"]["states"], result["withToken"]["states"]
+    assert [s for s, _ in no_token] == ["saving", "refused"], no_token
+    assert "CSRF check failed" in no_token[1][1]
+    assert with_token == [
+        ["saving", ""],
+        ["signed-out", "/api/watchlist: sign in to keep a watchlist on the server"],
+    ]
