@@ -39,13 +39,18 @@ async def request_viewer(request: HttpRequest) -> Viewer:
     return await viewer_of(await request.auser())
 
 
+def json_error(status: int, code: str, message: str) -> JsonResponse:
+    """The JSON APIs' one error shape: ``{"error": code, "message": what was wrong}``."""
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
 def login_required_if_configured(*, api: bool) -> Callable:
     """Refuse anonymous requests when ``TICKER_LOGIN_REQUIRED``: pages redirect to the
     login page, APIs answer 403 JSON. Works on sync and async views."""
 
     def refuse(request: HttpRequest) -> HttpResponse:
         if api:
-            return JsonResponse({"error": "forbidden", "message": "sign in required"}, status=403)
+            return json_error(403, "forbidden", "sign in required")
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
 
     def decorate(view: Callable) -> Callable:

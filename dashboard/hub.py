@@ -37,7 +37,7 @@ class Hub:
         self.catalog = Catalog()
         self.channel = ""
         self.subs: dict[str, set[Outbox]] = {}
-        self.latest: dict[str, tuple[int, str, dict]] = {}  # symbol -> (seq, update frame, update)
+        self.latest: dict[str, tuple[int, dict]] = {}  # symbol -> (seq, update)
         self.state: dict[str, str] = {}  # symbol -> "stale" while its feed is down
         self.state_at: dict[str, float] = {}  # symbol -> when (epoch s) its state was last learnt
         self._store_seqs: dict[str, int] = {}  # symbol -> seq in the store at the last reconcile
@@ -87,10 +87,11 @@ class Hub:
         # Only a value committed after the process learnt of the staleness proves the feed live.
         if self.state.get(symbol) == "stale" and update.get("sent_at", 0) > self.state_at.get(symbol, 0):
             self.set_state(symbol, "live")
-        frame = data_frame("update", update)
-        self.latest[symbol] = (seq, frame, update)
-        for box in self.subs.get(symbol, ()):
-            box.put(symbol, frame)
+        self.latest[symbol] = (seq, update)
+        if boxes := self.subs.get(symbol):
+            frame = data_frame("update", update)
+            for box in boxes:
+                box.put(symbol, frame)
         return True
 
     def set_state(self, symbol: str, state: str) -> None:
@@ -132,29 +133,30 @@ class Hub:
 
     async def subscribe(
         self, box: Outbox, symbols: list[str], since: dict[str, int] | None = None
-    ) -> list[str]:
-        """Register ``box`` for ``symbols``; returns their snapshot frames (none if not newer than ``since``).
+    ) -> dict[str, str]:
+        """Register ``box`` for ``symbols``; returns their snapshot frames by symbol, in
+        order (none for a symbol whose value is not newer than ``since``).
 
         Nothing awaits between reading a snapshot and registering the box, so the
         viewer gets every later update and no update older than its snapshot.
         """
         await self._ensure_joined(symbols)
         since = since or {}
-        frames = []
+        frames = {}
         for s in symbols:
             self.subs.setdefault(s, set()).add(box)
             self._idle_since.pop(s, None)
             cur = self.latest.get(s)
             if cur is not None and cur[0] > since.get(s, -1):
-                frames.append(self._snapshot_frame(s, cur))
+                frames[s] = self._snapshot_frame(s, cur)
         return frames
 
-    def _snapshot_frame(self, symbol: str, cur: tuple[int, str, dict]) -> str:
+    def _snapshot_frame(self, symbol: str, cur: tuple[int, dict]) -> str:
         """A symbol's snapshot frame, encoded once per value and state (a reconnect storm asks for it often)."""
         state = self.state.get(symbol)
         cached = self._snapshots.get(symbol)
         if cached is None or cached[0] != cur[0] or cached[1] != state:
-            cached = self._snapshots[symbol] = (cur[0], state, data_frame("snapshot", cur[2], state))
+            cached = self._snapshots[symbol] = (cur[0], state, data_frame("snapshot", cur[1], state))
         return cached[2]
 
     def unsubscribe(self, box: Outbox, symbols) -> None:
@@ -197,7 +199,7 @@ class Hub:
         reconcile and it has still not arrived: values merely in flight are left to the
         layer, so a busy process does not skip updates its viewers would otherwise get.
         """
-        joined = [s for s, f in self._joined.items() if f.done()]
+        joined = self._held()
         snapshots = await self.store.snapshots(joined)
         previous, self._store_seqs = self._store_seqs, {s: u["seq"] for s, u in snapshots.items()}
         applied = 0
@@ -209,9 +211,13 @@ class Hub:
             log.info("reconcile replayed %d updates the channel layer did not deliver", applied)
         return applied
 
+    def _held(self) -> list[str]:
+        """Symbols whose group this process has joined (not those still joining)."""
+        return [s for s, f in self._joined.items() if f.done()]
+
     async def renew(self) -> None:
         """Re-add every membership: channels-redis forgets members after ``group_expiry``."""
-        joined = [s for s, f in self._joined.items() if f.done()]
+        joined = self._held()
         await asyncio.gather(*(self.layer.group_add(group_for(s), self.channel) for s in joined))
 
     async def _drop_idle(self) -> None:

@@ -17,13 +17,13 @@ from django.conf import settings
 from feeds.schema import SYMBOL_RE
 
 Action = Literal["subscribe", "unsubscribe", "list", "ping"]
-ACTIONS: tuple[str, ...] = ("subscribe", "unsubscribe", "list", "ping")
 FIELDS: dict[str, tuple[str, ...]] = {
     "subscribe": ("action", "id", "symbols", "since"),
     "unsubscribe": ("action", "id", "symbols"),
     "list": ("action", "id"),
     "ping": ("action", "id"),
 }
+ACTIONS: tuple[str, ...] = tuple(FIELDS)
 MAX_ID_CHARS = 64
 MAX_JSON_DEPTH = 32  # no request needs more than 3; the parser's own limit depends on the stack
 MAX_ID_INT = 2**53  # exact in every JSON implementation (JavaScript numbers)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Set
 
 from django.conf import settings
@@ -51,9 +50,12 @@ def admit(current: Set[str], request: Request, entries: Mapping[str, Mapping], v
     return new
 
 
-def follow_ups(symbols: tuple[str, ...], snapshots: list[str], state_of: Callable[[str], str]) -> list[str]:
-    """What follows a ``subscribed`` ack: each requested symbol gets its snapshot, or, when
-    there is none to send (no value yet, or ``since`` shows the client has it), a ``status``
-    with its feed's state. So a client always learns every symbol's state."""
-    shown = {json.loads(text)["symbol"] for text in snapshots}
-    return snapshots + [frame("status", symbol=s, state=state_of(s)) for s in symbols if s not in shown]
+def follow_ups(
+    symbols: tuple[str, ...], snapshots: dict[str, str], state_of: Callable[[str], str]
+) -> list[str]:
+    """What follows a ``subscribed`` ack: each requested symbol gets its snapshot (``snapshots``
+    maps symbol to frame), or, when there is none to send (no value yet, or ``since`` shows
+    the client has it), a ``status`` with its feed's state. So a client always learns every
+    symbol's state."""
+    statuses = [frame("status", symbol=s, state=state_of(s)) for s in symbols if s not in snapshots]
+    return [*snapshots.values(), *statuses]

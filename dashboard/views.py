@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views import csrf
 from django.views.decorators.http import require_http_methods
 
-from dashboard.access import login_required_if_configured, request_viewer
+from dashboard.access import json_error, login_required_if_configured, request_viewer
 from dashboard.hub import get_hub
 from dashboard.watchlists import WatchlistError, parse_symbols, save_watchlist, saved_watchlist
 from feeds.schema import SYMBOL_RE
@@ -18,10 +18,6 @@ from feeds.selectors import may_see, visible_catalog
 from feeds.store import get_store
 
 HISTORY_MAX = 1000
-
-
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message}, status=status)
 
 
 @login_required_if_configured(api=False)
@@ -40,16 +36,16 @@ async def api_symbols(request: HttpRequest) -> JsonResponse:
 async def api_history(request: HttpRequest, symbol: str) -> JsonResponse:
     symbol = symbol.upper()
     if not SYMBOL_RE.match(symbol):
-        return _error(400, "bad_request", "not a valid symbol")
+        return json_error(400, "bad_request", "not a valid symbol")
     try:
         limit = max(1, min(HISTORY_MAX, int(request.GET.get("limit", settings.TICKER_HISTORY_LEN))))
     except ValueError:
-        return _error(400, "bad_request", "limit must be an integer")
+        return json_error(400, "bad_request", "limit must be an integer")
     entry = (await (await get_hub()).catalog.lookup([symbol])).get(symbol)
     if entry is None:
-        return _error(404, "unknown_symbol", "no enabled feed provides it")
+        return json_error(404, "unknown_symbol", "no enabled feed provides it")
     if not may_see(entry, await request_viewer(request)):
-        return _error(403, "forbidden", "you may not see this symbol")
+        return json_error(403, "forbidden", "you may not see this symbol")
     updates = await get_store().history(symbol, limit)
     return JsonResponse({"symbol": symbol, "updates": updates})
 
@@ -60,18 +56,18 @@ async def api_watchlist(request: HttpRequest) -> JsonResponse:
     PUT ``{"symbols": [...]}``: replace it. Session auth; PUT needs the CSRF header."""
     user = await request.auser()
     if not user.is_authenticated:
-        return _error(403, "forbidden", "sign in to keep a watchlist on the server")
+        return json_error(403, "forbidden", "sign in to keep a watchlist on the server")
     if request.method == "GET":
         symbols, updated = await saved_watchlist(user)
     else:
         try:
             body = json.loads(request.body)
         except ValueError:
-            return _error(400, "bad_request", "the body is not JSON")
+            return json_error(400, "bad_request", "the body is not JSON")
         try:
             symbols = parse_symbols(body)
         except WatchlistError as exc:
-            return _error(400, "bad_request", str(exc))
+            return json_error(400, "bad_request", str(exc))
         updated = await save_watchlist(user, symbols)
     return JsonResponse({"symbols": symbols, "updated": updated.isoformat() if updated else None})
 
@@ -79,5 +75,5 @@ async def api_watchlist(request: HttpRequest) -> JsonResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """JSON for the APIs, so the page can say why a save was refused; Django's page elsewhere."""
     if request.path.startswith("/api/"):
-        return _error(403, "csrf_failed", f"CSRF check failed ({reason}); reload the page")
+        return json_error(403, "csrf_failed", f"CSRF check failed ({reason}); reload the page")
     return csrf.csrf_failure(request, reason)

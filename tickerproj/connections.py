@@ -15,9 +15,10 @@ import asyncio
 import logging
 import signal
 
+from dashboard.protocol import CLOSE_GOING_AWAY
+
 log = logging.getLogger("ticker.connections")
 
-GOING_AWAY = 1001
 DRAIN_WAIT_S = 2.0
 
 
@@ -32,7 +33,7 @@ def count() -> int:
     return len(_open())
 
 
-async def close_all(code: int = GOING_AWAY, wait: float = DRAIN_WAIT_S) -> int:
+async def close_all(code: int = CLOSE_GOING_AWAY, wait: float = DRAIN_WAIT_S) -> int:
     """Notify and close every open connection; returns how many were closed."""
     consumers = _open()
     for consumer in consumers:

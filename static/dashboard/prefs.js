@@ -24,6 +24,14 @@ function write(key, value) {
   }
 }
 
+function forget(key) {
+  try {
+    window.localStorage.removeItem(key);
+  } catch {
+    /* storage disabled: nothing was kept */
+  }
+}
+
 export function isSymbol(value) {
   return typeof value === "string" && SYMBOL_RE.test(value);
 }
@@ -62,13 +70,8 @@ export function unsyncedUser() {
   return read(UNSYNCED_KEY);
 }
 
+/** Mark `user`'s local list as newer than the server's; `null` once the server has it. */
 export function markUnsynced(user) {
   if (user) write(UNSYNCED_KEY, user);
-  else {
-    try {
-      window.localStorage.removeItem(UNSYNCED_KEY);
-    } catch {
-      /* storage disabled */
-    }
-  }
+  else forget(UNSYNCED_KEY);
 }

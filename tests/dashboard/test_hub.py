@@ -54,7 +54,7 @@ async def hub(settings):
 
 async def test_a_published_update_reaches_every_local_viewer_as_one_encoded_frame(hub):
     a, b = Viewer(), Viewer()
-    assert await hub.subscribe(a.box, ["HUBA"]) == []
+    assert await hub.subscribe(a.box, ["HUBA"]) == {}
     await hub.subscribe(b.box, ["HUBA"])
     await updates_publish(hub.store.commit([quote("HUBA", 10.0)]))
     await until(lambda: a.sent and b.sent)
@@ -67,9 +67,9 @@ async def test_a_published_update_reaches_every_local_viewer_as_one_encoded_fram
 async def test_subscribe_gives_a_snapshot_only_when_newer_than_since(hub):
     (update,) = hub.store.commit([quote("HUBB", 5.0)])
     v = Viewer()
-    (snap,) = await hub.subscribe(v.box, ["HUBB"])
+    (snap,) = (await hub.subscribe(v.box, ["HUBB"])).values()
     assert json.loads(snap)["type"] == "snapshot" and json.loads(snap)["seq"] == update["seq"]
-    assert await hub.subscribe(Viewer().box, ["HUBB"], {"HUBB": update["seq"]}) == []
+    assert await hub.subscribe(Viewer().box, ["HUBB"], {"HUBB": update["seq"]}) == {}
 
 
 async def test_duplicate_and_older_updates_are_dropped(hub):
@@ -106,7 +106,7 @@ async def test_a_stale_feed_is_told_to_viewers_and_cleared_by_a_newer_value(hub)
     hub.store.commit([quote("HUBE", 1.0)])
     await hub.subscribe(v.box, ["HUBE"])
     hub.set_state("HUBE", "stale")
-    (snap,) = await hub.subscribe(Viewer().box, ["HUBE"])
+    (snap,) = (await hub.subscribe(Viewer().box, ["HUBE"])).values()
     assert json.loads(snap)["state"] == "stale"
     await asyncio.sleep(0.01)  # the next value is committed after the process learnt of the staleness
     hub.apply(hub.store.commit([quote("HUBE", 2.0)])[0])
@@ -115,7 +115,7 @@ async def test_a_stale_feed_is_told_to_viewers_and_cleared_by_a_newer_value(hub)
     assert status_stale == {"type": "status", "symbol": "HUBE", "state": "stale"}
     assert status_live == {"type": "status", "symbol": "HUBE", "state": "live"}
     assert update["type"] == "update" and update["price"] == 2.0
-    (snap,) = await hub.subscribe(Viewer().box, ["HUBE"])
+    (snap,) = (await hub.subscribe(Viewer().box, ["HUBE"])).values()
     assert json.loads(snap)["state"] == "live"
 
 
@@ -135,12 +135,12 @@ async def test_an_unsubscribed_viewer_gets_nothing_more(hub):
 
 async def test_snapshot_frames_are_encoded_once_per_value_and_state(hub):
     hub.store.commit([quote("HUBG", 1.0)])
-    (first,) = await hub.subscribe(Viewer().box, ["HUBG"])
-    (again,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    (first,) = (await hub.subscribe(Viewer().box, ["HUBG"])).values()
+    (again,) = (await hub.subscribe(Viewer().box, ["HUBG"])).values()
     assert again is first
     hub.set_state("HUBG", "stale")
-    (stale,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    (stale,) = (await hub.subscribe(Viewer().box, ["HUBG"])).values()
     assert stale is not first and json.loads(stale)["state"] == "stale"
     hub.apply(hub.store.commit([quote("HUBG", 2.0)])[0])
-    (newer,) = await hub.subscribe(Viewer().box, ["HUBG"])
+    (newer,) = (await hub.subscribe(Viewer().box, ["HUBG"])).values()
     assert json.loads(newer)["price"] == 2.0 and json.loads(newer)["state"] == "live"
