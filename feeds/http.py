@@ -13,13 +13,9 @@ interval; 4xx never retried (the feed's backoff and ``Retry-After`` handle those
 from __future__ import annotations
 
 import logging
-import math
 import os
-import re
 import threading
 import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
@@ -47,7 +43,6 @@ RETRY_EXCEPTIONS = (
     httpx.ReadError,
     httpx.WriteError,
 )
-MAX_RETRY_AFTER_S = 86_400.0
 
 _client: httpx.Client | None = None
 _client_pid = 0
@@ -171,30 +166,3 @@ def _transient_status(response: ProviderResponse) -> bool:
 def _describe(outcome) -> str:
     exc = outcome.exception()
     return type(exc).__name__ if exc else f"HTTP {outcome.result().status}"
-
-
-_SECONDS = re.compile(r"^\s*\d+(\.\d+)?\s*$")
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """A ``Retry-After`` value in seconds, from either form RFC 9110 allows.
-
-    ``"120"`` (delay-seconds) or ``"Wed, 21 Oct 2026 07:28:00 GMT"`` (an HTTP-date,
-    counted from ``now``; a date in the past is 0). Anything else is ``None``.
-    Capped at a day, so a wild value cannot park a feed forever.
-    """
-    if not value:
-        return None
-    if _SECONDS.match(value):
-        seconds = float(value)
-    else:
-        try:
-            when = parsedate_to_datetime(value.strip())
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        seconds = (when - (now or datetime.now(UTC))).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)

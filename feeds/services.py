@@ -19,9 +19,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from feeds.adapters import get_adapter
-from feeds.adapters.base import Adapter, FeedError, FeedSpec, ProviderRequest, ProviderResponse, redact
+from feeds.adapters.base import (
+    Adapter,
+    FeedError,
+    FeedSpec,
+    ProviderRequest,
+    ProviderResponse,
+    redact,
+    retry_after_seconds,
+)
 from feeds.conditional import scope_of, validators
-from feeds.http import fetch, retry_after_seconds
+from feeds.http import fetch
 from feeds.models import Feed
 from feeds.schema import Record, Update
 from feeds.store import get_store

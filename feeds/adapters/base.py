@@ -21,8 +21,12 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -166,14 +170,32 @@ def single_request(spec: FeedSpec) -> list[ProviderRequest]:
     return [ProviderRequest(url=spec.url)]
 
 
-def retry_after_seconds(response: ProviderResponse) -> float | None:
-    """The ``Retry-After`` header in seconds, if it is a number."""
-    raw = response.header("retry-after")
-    try:
-        value = float(raw) if raw is not None else None
-    except ValueError:
+MAX_RETRY_AFTER_S = 86_400.0
+_SECONDS = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` value in seconds, from either form RFC 9110 allows.
+
+    ``"120"`` (delay-seconds) or ``"Wed, 21 Oct 2026 07:28:00 GMT"`` (an HTTP-date,
+    counted from ``now``; a date in the past is 0). Anything else is ``None``.
+    Capped at a day, so a wild value cannot park a feed forever.
+    """
+    if not value:
         return None
-    return value if value is not None and value >= 0 else None
+    if _SECONDS.match(value):
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def check_status(response: ProviderResponse, provider: str = "provider") -> None:
@@ -189,7 +211,9 @@ def check_status(response: ProviderResponse, provider: str = "provider") -> None
     raise FeedError(
         f"{provider} answered HTTP {response.status}: {detail}",
         permanent=response.status in PERMANENT_STATUSES,
-        retry_after=retry_after_seconds(response) if response.status in RETRY_STATUSES else None,
+        retry_after=retry_after_seconds(response.header("retry-after"))
+        if response.status in RETRY_STATUSES
+        else None,
     )
 
 

@@ -19,7 +19,14 @@ from django.utils import timezone
 
 from feeds import http
 from feeds.adapters import ADAPTERS
-from feeds.adapters.base import FeedError, ProviderRequest
+from feeds.adapters.base import (
+    MAX_RETRY_AFTER_S,
+    FeedError,
+    ProviderRequest,
+    ProviderResponse,
+    check_status,
+    retry_after_seconds,
+)
 from feeds.models import Feed
 from feeds.services import feed_poll, feed_poll_by_id, feeds_claim_due
 from tests.upstream import Scripted, Upstream
@@ -164,12 +171,20 @@ def test_invalid_url_is_a_feed_error():
 
 def test_retry_after_parses_seconds_and_http_dates():
     now = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-    assert http.retry_after_seconds("120") == 120
-    assert http.retry_after_seconds(" 1.5 ") == 1.5
-    assert http.retry_after_seconds(format_datetime(now + timedelta(seconds=90), usegmt=True), now=now) == 90
-    assert http.retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0
-    assert http.retry_after_seconds("soon") is None and http.retry_after_seconds(None) is None
-    assert http.retry_after_seconds("99999999999") == http.MAX_RETRY_AFTER_S
+    assert retry_after_seconds("120") == 120
+    assert retry_after_seconds(" 1.5 ") == 1.5
+    assert retry_after_seconds(format_datetime(now + timedelta(seconds=90), usegmt=True), now=now) == 90
+    assert retry_after_seconds("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0
+    assert retry_after_seconds("soon") is None and retry_after_seconds(None) is None
+    assert retry_after_seconds("99999999999") == MAX_RETRY_AFTER_S
+
+
+def test_an_adapters_status_check_reads_retry_after_with_the_same_parser():
+    for value, seconds in [("99999999999", MAX_RETRY_AFTER_S), ("inf", None), ("30", 30.0)]:
+        response = ProviderResponse(status=429, body=b"slow down", headers={"retry-after": value})
+        with pytest.raises(FeedError) as caught:
+            check_status(response, "binance")
+        assert caught.value.retry_after == seconds, value
 
 
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
