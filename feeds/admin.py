@@ -78,7 +78,7 @@ class FeedForm(forms.ModelForm):
     def clean_credentials(self) -> str:
         value = self.cleaned_data.get("credentials", "")
         if not value and self.instance.pk:
-            return Feed.objects.get(pk=self.instance.pk).credentials
+            return self.instance.credentials  # the stored one: the form fills the instance after cleaning
         return value
 
 

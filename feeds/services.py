@@ -193,15 +193,17 @@ def feed_poll(*, feed: Feed) -> PollResult:
     return result
 
 
-def _save_health(feed: Feed, stale_only: bool = False, **fields) -> int:
-    """Health is best effort: a database outage must not stop the updates. Returns rows updated.
+def _save_health(feed: Feed, stale: bool | None = None, **fields) -> int:
+    """Health is best effort: a database outage must not stop the updates. Returns rows
+    updated, or -1 when the database is down.
 
-    ``stale_only`` updates only if the row is stale now, so the caller learns that
-    atomically (the row it loaded may predate the previous poll's failure).
+    ``stale`` (True or False) updates only if the row is (or is not) stale now, so the
+    caller learns which atomically (the row it loaded may predate the previous poll's failure).
     """
     rows = Feed.objects.filter(pk=feed.pk)
-    if stale_only:
-        rows = rows.filter(consecutive_failures__gte=STALE_AFTER_FAILURES)
+    if stale is not None:
+        lookup = "consecutive_failures__gte" if stale else "consecutive_failures__lt"
+        rows = rows.filter(**{lookup: STALE_AFTER_FAILURES})
     try:
         return rows.update(**fields)
     except DatabaseError as exc:
@@ -229,10 +231,12 @@ def _record_success(feed: Feed, started: float, result: PollResult) -> None:
         "last_latency_ms": int(elapsed * 1000),
         "updates_published": F("updates_published") + len(result.updates),
     }
-    was_stale = _save_health(feed, stale_only=True, **health)
-    if was_stale == 0:
-        _save_health(feed, **health)
-    elif was_stale == -1:  # database down: judge by the row this worker has
+    saved = _save_health(feed, stale=False, **health)  # one write when the feed was live
+    was_stale = False
+    if saved == 0:
+        saved = _save_health(feed, stale=True, **health)
+        was_stale = saved > 0
+    if saved == -1:  # database down: judge by the row this worker has
         was_stale = feed.consecutive_failures >= STALE_AFTER_FAILURES
     if was_stale:
         result.went_live = feed.symbol_list
@@ -301,7 +305,8 @@ def feeds_claim_due(*, now: datetime, horizon: float = DISPATCH_HORIZON_S) -> li
 
 
 def feed_poll_by_id(feed_id: int) -> PollResult | None:
-    """The poll task's body: load the feed (if it still exists and is enabled) and poll it.
+    """The embedded scheduler's poll: load the feed (if it still exists and is enabled) and
+    poll it. The Celery task (``workers.tasks.poll_feed``) does the same from its feed cache.
 
     A poll claimed before the feed's last failure is skipped when that failure
     pushed the next poll beyond where any claim could have put it (see ``in_backoff``).

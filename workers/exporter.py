@@ -48,15 +48,19 @@ def _remove_multiprocess_dir(**kwargs) -> None:
         shutil.rmtree(_created_dir, ignore_errors=True)
 
 
-@worker_ready.connect
-def _serve_worker_metrics(**kwargs) -> None:
+def _serve_metrics(role: str, **extra) -> None:
     port = _port()
     if port is None:
         return
     from prometheus_client import start_http_server
 
     start_http_server(port, registry=_registry())
-    log.info("worker metrics on :%d/metrics", port, extra={"metrics_dir": os.environ.get(MULTIPROC_ENV)})
+    log.info("%s metrics on :%d/metrics", role, port, extra=extra)
+
+
+@worker_ready.connect
+def _serve_worker_metrics(**kwargs) -> None:
+    _serve_metrics("worker", metrics_dir=os.environ.get(MULTIPROC_ENV))
 
 
 def _registry():
@@ -80,10 +84,4 @@ def _forget_child(pid: int | None = None, **kwargs) -> None:
 
 @beat_init.connect
 def _serve_beat_metrics(**kwargs) -> None:
-    port = _port()
-    if port is None:
-        return
-    from prometheus_client import start_http_server
-
-    start_http_server(port, registry=_registry())
-    log.info("beat metrics on :%d/metrics", port)
+    _serve_metrics("beat")

@@ -24,6 +24,7 @@ import redis
 from django.conf import settings
 
 from feeds.models import Feed
+from feeds.services import DISPATCH_HORIZON_S
 
 log = logging.getLogger("ticker.feedcache")
 
@@ -72,7 +73,7 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5)
 
 
-def claim_due_from_cache(*, now: float, horizon: float = 1.0) -> list[tuple[int, float]]:
+def claim_due_from_cache(*, now: float, horizon: float = DISPATCH_HORIZON_S) -> list[tuple[int, float]]:
     """The dispatcher's claim without the database: ``(feed_id, delay_s)`` pairs.
 
     Poll times are the multiples of each feed's interval (Unix time) within
