@@ -45,7 +45,7 @@ const store = new Store();
 const toasts = new Toasts($("#toasts"));
 const watchlist = new Watchlist({ body: $("#wl-body"), empty: $("#wl-empty"), store });
 const scoreboard = new Scoreboard({ root: $("#scores-board"), empty: $("#scores-empty"), store });
-const chart = new PriceChart({ container: $("#chart"), message: $("#chart-msg") });
+const chart = new PriceChart({ container: $("#chart"), message: $("#chart-msg"), apiBase });
 const conn = new TickerConnection({ url: wsUrl, since: (symbols) => store.since(symbols) });
 const status = new ConnectionStatus({
   pill: $("#conn"),
@@ -83,26 +83,32 @@ const legend = {
   fresh: $("#chart-fresh"),
 };
 
+/** Write only what changed (reading these costs no layout): the legend renders on every
+ * tick of the charted symbol. */
+function put(target, prop, value) {
+  if (target[prop] !== value) target[prop] = value;
+}
+
 function renderLegend() {
   const symbol = chartSymbol;
-  legend.sym.textContent = symbol || "No symbol";
-  legend.name.textContent = symbol ? store.name(symbol) : "Pick a row to chart it";
+  put(legend.sym, "textContent", symbol || "No symbol");
+  put(legend.name, "textContent", symbol ? store.name(symbol) : "Pick a row to chart it");
   const rec = symbol && store.records.get(symbol);
   const fresh = symbol ? store.freshness(symbol) : "";
-  legend.fresh.textContent = fresh && fresh !== "live" ? BADGES[fresh][0] : "";
-  legend.fresh.title = fresh ? BADGES[fresh][1] : "";
-  legend.fresh.className = fresh && fresh !== "live" ? `badge badge-${fresh}` : "badge";
-  legend.panel.dataset.fresh = fresh;
+  put(legend.fresh, "textContent", fresh && fresh !== "live" ? BADGES[fresh][0] : "");
+  put(legend.fresh, "title", fresh ? BADGES[fresh][1] : "");
+  put(legend.fresh, "className", fresh && fresh !== "live" ? `badge badge-${fresh}` : "badge");
+  put(legend.panel.dataset, "fresh", fresh);
   if (!rec || rec.kind !== "quote") {
-    legend.price.textContent = "";
-    legend.change.textContent = "";
+    put(legend.price, "textContent", "");
+    put(legend.change, "textContent", "");
     return;
   }
   const decimals = priceDecimals(rec.price);
   const { change, pct } = changeOf(rec);
-  legend.price.textContent = formatPrice(rec.price, decimals);
-  legend.change.textContent = change === null ? "" : `${formatSigned(change, decimals)} (${formatPercent(pct)})`;
-  legend.change.dataset.dir = direction(change);
+  put(legend.price, "textContent", formatPrice(rec.price, decimals));
+  put(legend.change, "textContent", change === null ? "" : `${formatSigned(change, decimals)} (${formatPercent(pct)})`);
+  put(legend.change.dataset, "dir", direction(change));
 }
 
 const batcher = new FrameBatcher((dirty, all) => {
@@ -280,13 +286,20 @@ const SYNC_LABELS = {
 
 let loadAttempt = 0;
 let loadTimer = null;
+let loading = null;
 
 /**
  * Show the server's list unless this browser holds newer edits: unsaved ones, or ones a
  * reload cut short. A user with no saved list yet keeps (and saves) this browser's.
  */
-async function loadSavedWatchlist() {
-  if (!sync) return;
+function loadSavedWatchlist() {
+  if (!sync) return null;
+  // Coming back into view and reconnecting often ask at once: one request serves both.
+  loading ??= applySavedWatchlist().finally(() => (loading = null));
+  return loading;
+}
+
+async function applySavedWatchlist() {
   clearTimeout(loadTimer);
   const localNewer = unsyncedUser() === user; // read first: a load that succeeds clears it
   let saved;

@@ -1,6 +1,8 @@
 // The "add symbol" search: an ARIA combobox over the catalog from /api/symbols.
 // Typing filters by symbol then name; Up/Down choose, Enter adds, Escape closes.
 
+import { el } from "./dom.js";
+
 const MAX_OPTIONS = 50;
 
 /** Catalog entries of `kind` matching `query`, best first: symbol prefix, symbol, name. */
@@ -69,34 +71,27 @@ export class CatalogPicker extends EventTarget {
     } else if (this.options.length === 0) {
       frag.appendChild(this.note("No matching symbols"));
     }
-    this.options.forEach((entry, i) => {
-      const li = document.createElement("li");
+    this.options.forEach((entry) => {
+      const li = el("li");
       li.setAttribute("role", "option");
       li.id = `opt-${entry.symbol}`;
       li.dataset.symbol = entry.symbol;
-      li.setAttribute("aria-selected", String(i === this.active));
-      const sym = document.createElement("span");
-      sym.className = "opt-sym";
-      sym.textContent = entry.symbol;
-      const name = document.createElement("span");
-      name.className = "opt-name";
-      name.textContent = entry.name || "";
-      const feed = document.createElement("span");
-      feed.className = `opt-feed${entry.state === "stale" ? " is-stale" : ""}`;
-      feed.textContent = entry.state === "stale" ? `${entry.feed || ""} · stale` : entry.feed || "";
-      li.append(sym, name, feed);
+      const stale = entry.state === "stale";
+      li.append(
+        el("span", "opt-sym", entry.symbol),
+        el("span", "opt-name", entry.name || ""),
+        el("span", `opt-feed${stale ? " is-stale" : ""}`, stale ? `${entry.feed || ""} · stale` : entry.feed || ""),
+      );
       frag.appendChild(li);
     });
     this.listbox.replaceChildren(frag);
-    this.showActive();
+    this.showActive(); // marks the active option (aria-selected)
   }
 
   note(text) {
-    const li = document.createElement("li");
-    li.className = "opt-note";
+    const li = el("li", "opt-note", text);
     li.setAttribute("role", "option");
     li.setAttribute("aria-disabled", "true");
-    li.textContent = text;
     return li;
   }
 

@@ -4,6 +4,7 @@
 
 import { fetchHistory } from "./api.js";
 import { priceDecimals } from "./format.js";
+import { byTime, quotePoint } from "./store.js";
 
 const LIB_URL = new URL(
   "../vendor/lightweight-charts/lightweight-charts.standalone.production.mjs",
@@ -40,17 +41,17 @@ const TICK_KIND = ["year", "month", "day", "time", "seconds"]; // by TickMarkTyp
 export function toPoints(records) {
   const bySecond = new Map();
   const sorted = records
-    .filter((r) => r && typeof r.price === "number" && Number.isFinite(r.price))
-    .map((r) => ({ seq: r.seq, ms: Date.parse(r.ts), value: r.price }))
-    .filter((p) => Number.isFinite(p.ms))
-    .sort((a, b) => a.ms - b.ms || a.seq - b.seq);
+    .map(quotePoint)
+    .filter((p) => p && Number.isFinite(p.ms))
+    .sort(byTime);
   for (const p of sorted) bySecond.set(Math.floor(p.ms / 1000), p.value);
   return [...bySecond].map(([time, value]) => ({ time, value }));
 }
 
 export class PriceChart {
-  constructor({ container, message }) {
+  constructor({ container, message, apiBase = "/api/" }) {
     this.container = container;
+    this.apiBase = apiBase;
     this.message = message;
     this.symbol = null;
     this.generation = 0;
@@ -110,7 +111,7 @@ export class PriceChart {
     try {
       await this.ready;
       this.series.setData([]);
-      history = await fetchHistory(symbol, HISTORY_LIMIT);
+      history = await fetchHistory(symbol, HISTORY_LIMIT, this.apiBase);
     } catch (err) {
       problem = this.chart ? `History unavailable (${err.message}); showing live values` : "Chart unavailable";
     }

@@ -61,7 +61,7 @@ export class TickerConnection extends EventTarget {
     this.sinceFor = since;
     this.desired = new Set();
     this.sent = new Set();
-    this.pending = new Map(); // request id -> {action, symbols, at}
+    this.pending = new Map(); // request id -> {action, symbols}
     this.awaiting = new Set(); // ids of the resubscribe requests not answered yet
     this.ws = null;
     this.epoch = 0;
@@ -158,7 +158,7 @@ export class TickerConnection extends EventTarget {
 
   request(action, symbols, extra = {}) {
     const id = this.nextId++;
-    this.pending.set(id, { action, symbols, at: Date.now() });
+    this.pending.set(id, { action, symbols });
     this.send({ action, symbols, id, ...extra });
     return id;
   }

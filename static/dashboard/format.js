@@ -46,12 +46,6 @@ export function formatPercent(value) {
   return isNumber(value) ? `${formatSigned(value, 2)}%` : "—";
 }
 
-const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 });
-
-export function formatVolume(value) {
-  return isNumber(value) ? compact.format(value) : "—";
-}
-
 const clockFormat = new Intl.DateTimeFormat(undefined, {
   hour: "2-digit",
   minute: "2-digit",

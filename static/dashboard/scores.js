@@ -1,6 +1,7 @@
 // The scoreboard: one card per game, grouped by league; live games first, then
 // scheduled, then final. A side whose score went up is highlighted for a few seconds.
 
+import { el, reducedMotion } from "./dom.js";
 import { formatStart, parseTime } from "./format.js";
 
 const SCORED_MS = 4000;
@@ -24,8 +25,6 @@ function periodLabel(league, period) {
   return `P${period}`;
 }
 
-const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
-
 /** "Q3 · 04:12", "2H · 67'" and the like from a live game's period and clock. */
 export function periodText(rec) {
   const parts = [];
@@ -36,13 +35,6 @@ export function periodText(rec) {
   }
   if (rec.clock && !atBreak) parts.push(rec.clock);
   return parts.join(" · ");
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 export class Scoreboard {

@@ -2,8 +2,8 @@
 // so it never reads layout and scales with its cell through CSS.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-export const SPARK_W = 100;
-export const SPARK_H = 28;
+const SPARK_W = 100;
+const SPARK_H = 28;
 const PAD = 2;
 
 export function createSparkline() {

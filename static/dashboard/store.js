@@ -2,7 +2,17 @@
 // sparklines, and the connection state. Views never hold truth; they read from here
 // when told a symbol changed, so one update costs one notification, not one render.
 
+import { isNumber } from "./format.js";
+
 const SPARK_POINTS = 90;
+
+/** A quote record as a sparkline or chart point, or `null` when it has no finite price. */
+export function quotePoint(rec) {
+  return rec && isNumber(rec.price) ? { seq: rec.seq, ms: Date.parse(rec.ts), value: rec.price } : null;
+}
+
+/** Points in time order; `seq` breaks ties. */
+export const byTime = (a, b) => a.ms - b.ms || a.seq - b.seq;
 
 export class Store {
   constructor() {
@@ -32,9 +42,8 @@ export class Store {
     for (const entry of entries) {
       if (!entry || typeof entry.symbol !== "string") continue;
       this.catalog.set(entry.symbol, entry);
-      if (entry.state === "live" || entry.state === "stale") {
-        this.setFeedState(entry.symbol, entry.state);
-      }
+      // No per-symbol notice: the "catalog" one below re-renders every symbol.
+      if (entry.state === "live" || entry.state === "stale") this.feedStates.set(entry.symbol, entry.state);
       this.unknown.delete(entry.symbol);
     }
     this.emit(null, "catalog");
@@ -75,14 +84,13 @@ export class Store {
   }
 
   pushSpark(symbol, record) {
-    const value = record.price;
-    const ms = Date.parse(record.ts);
-    if (typeof value !== "number" || !Number.isFinite(value)) return;
+    const point = quotePoint(record);
+    if (!point) return;
     let points = this.spark.get(symbol);
     if (!points) this.spark.set(symbol, (points = []));
     const last = points[points.length - 1];
     if (last && last.seq === record.seq) return;
-    points.push({ seq: record.seq, ms, value });
+    points.push(point);
     if (points.length > SPARK_POINTS) points.splice(0, points.length - SPARK_POINTS);
   }
 
@@ -90,13 +98,9 @@ export class Store {
   seedHistory(symbol, updates) {
     const held = this.spark.get(symbol) || [];
     const bySeq = new Map();
-    for (const rec of updates) {
-      if (rec && typeof rec.price === "number" && Number.isFinite(rec.price)) {
-        bySeq.set(rec.seq, { seq: rec.seq, ms: Date.parse(rec.ts), value: rec.price });
-      }
-    }
+    for (const point of updates.map(quotePoint)) if (point) bySeq.set(point.seq, point);
     for (const point of held) bySeq.set(point.seq, point);
-    const merged = [...bySeq.values()].sort((a, b) => a.ms - b.ms || a.seq - b.seq);
+    const merged = [...bySeq.values()].sort(byTime);
     this.spark.set(symbol, merged.slice(-SPARK_POINTS));
     const latest = updates[updates.length - 1];
     if (latest && !this.records.has(symbol)) {

@@ -12,6 +12,7 @@ import {
   parseTime,
   priceDecimals,
 } from "./format.js";
+import { el, reducedMotion } from "./dom.js";
 import { createSparkline, drawSparkline } from "./sparkline.js";
 
 const FLASH_MS = 700;
@@ -26,8 +27,6 @@ export const BADGES = {
   limit: ["Paused", "Not subscribed: more symbols than one connection may follow"],
 };
 
-const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
-
 /** Change and % change: the feed's own when given, else derived from the previous close. */
 export function changeOf(rec) {
   const price = rec.price;
@@ -38,13 +37,6 @@ export function changeOf(rec) {
     pct = (change / rec.prev_close) * 100;
   }
   return { change, pct };
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function button(action, label, glyph) {
