@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from load import pct  # noqa: E402
 from stack import Child, Stack, cpu_s, raise_nofile, rss_kb  # noqa: E402
 
 UNIVERSE, PER = 100, 5
@@ -37,13 +38,6 @@ def loadavg() -> str:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
-
-
-def pct(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    values = sorted(values)
-    return round(1000 * values[min(len(values) - 1, int(p * len(values)))], 1)
 
 
 def ms(v: float | None) -> str:

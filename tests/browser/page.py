@@ -30,3 +30,18 @@ def wait_price_change(page: Page, symbol: str, timeout: float = 20_000) -> tuple
     before = price.inner_text()
     expect(price).not_to_have_text(before, timeout=timeout)
     return before, price.inner_text()
+
+
+def add(page: Page, query: str, symbol: str) -> None:
+    """Search the catalog for ``query`` and add ``symbol`` with Enter."""
+    page.fill("#add-input", query)
+    expect(page.locator(f'#add-options [role=option][data-symbol="{symbol}"]')).to_be_visible()
+    page.press("#add-input", "Enter")
+    expect(row(page, symbol)).to_have_count(1)
+
+
+def remove(page: Page, symbol: str) -> None:
+    """Remove ``symbol``'s row with its own button, as a mouse user would."""
+    row(page, symbol).hover()
+    row(page, symbol).get_by_role("button", name=f"Remove {symbol}").click()
+    expect(row(page, symbol)).to_have_count(0)

@@ -15,6 +15,7 @@ from tests.browser.conftest import open_page
 from tests.browser.page import (
     DEFAULT_WATCHLIST,
     OUTAGE_NOISE,
+    remove,
     row,
     wait_live,
     wait_price_change,
@@ -98,9 +99,7 @@ def test_add_from_catalog_persists_and_removal_stops_updates(ticker_server, page
     assert watchlist_order(page) == [*DEFAULT_WATCHLIST, "NVDA"]
 
     mark = len(log.frames)
-    row(page, "NVDA").hover()
-    row(page, "NVDA").get_by_role("button", name="Remove NVDA").click()
-    expect(row(page, "NVDA")).to_have_count(0)
+    remove(page, "NVDA")
     deadline = time.monotonic() + 10
     while not any(
         f.get("type") == "unsubscribed" and "NVDA" in f.get("symbols", []) for f in log.received(mark)

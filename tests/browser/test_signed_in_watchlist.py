@@ -13,6 +13,8 @@ from tests.browser.conftest import Console, TickerServer, open_page
 from tests.browser.page import (
     DEFAULT_WATCHLIST,
     OUTAGE_NOISE,
+    add,
+    remove,
     row,
     wait_live,
     wait_price_change,
@@ -65,19 +67,6 @@ def server_list(page: Page, base: str) -> list[str] | None:
     response = page.request.get(f"{base}api/watchlist")
     assert response.ok, response.text()
     return response.json()["symbols"]
-
-
-def add(page: Page, query: str, symbol: str) -> None:
-    page.fill("#add-input", query)
-    expect(page.locator(f'#add-options [role=option][data-symbol="{symbol}"]')).to_be_visible()
-    page.press("#add-input", "Enter")
-    expect(row(page, symbol)).to_have_count(1)
-
-
-def remove(page: Page, symbol: str) -> None:
-    row(page, symbol).hover()
-    row(page, symbol).get_by_role("button", name=f"Remove {symbol}").click()
-    expect(row(page, symbol)).to_have_count(0)
 
 
 def test_the_watchlist_follows_a_signed_in_user_to_another_browser(ticker_server, browser, artifacts):

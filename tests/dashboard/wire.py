@@ -4,7 +4,6 @@ misbehave (never answer pings), and a publisher that plays the worker's part."""
 from __future__ import annotations
 
 import base64
-import json
 import os
 import socket
 
@@ -79,7 +78,3 @@ class Publisher:
 
     async def close(self) -> None:
         await self.layer.flush()
-
-
-def decode(text: str | bytes) -> dict:
-    return json.loads(text)

@@ -95,10 +95,6 @@ class TcpProxy:
         self._thread: threading.Thread | None = None
         self.restore()
 
-    @property
-    def up(self) -> bool:
-        return self._listener is not None
-
     def restore(self) -> None:
         if self._listener is None:
             self._listener = socket.create_server(("127.0.0.1", self.port))

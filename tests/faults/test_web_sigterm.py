@@ -58,7 +58,7 @@ async def test_sigterm_closes_viewers_with_1001_and_they_resume_on_another_proce
             assert all(f["seq"] > last for f in frames), "got a value older than the one it had"
             assert_in_order_without_duplicates(old.data("AAPL") + frames)
             await new.close()
-        assert await asyncio.to_thread(web_a.popen.wait, 10) is not None
+        await asyncio.to_thread(web_a.popen.wait, 10)  # raises TimeoutExpired if it lingers
         report(
             "web SIGTERM",
             all_closed=close_s,

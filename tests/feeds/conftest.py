@@ -1,4 +1,5 @@
-"""Helpers for adapter tests: stored provider responses and the requests they answer."""
+"""Helpers for feed tests: stored provider responses and the requests they answer, a
+fresh embedded store, and a feed polling the test upstream."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from feeds import store
 from feeds.adapters.base import ProviderRequest, ProviderResponse
+from feeds.models import Feed
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -35,3 +38,18 @@ def load() -> Callable[..., ProviderResponse]:
         )
 
     return make
+
+
+@pytest.fixture
+def fresh_memory_store():
+    """A new embedded store for the test: the process keeps one across tests otherwise."""
+    store.get_store.cache_clear()
+    yield
+    store.get_store.cache_clear()
+
+
+def make_feed(upstream, name: str = "up", **kw) -> Feed:
+    """A Binance-format feed of AAPL and MSFT at the test upstream; ``kw`` overrides."""
+    kw.setdefault("adapter", "binance")
+    kw.setdefault("symbols", "AAPL,MSFT")
+    return Feed.objects.create(name=name, url=upstream.url(), **kw)

@@ -15,24 +15,12 @@ from django.utils import timezone
 from feeds.models import Feed
 from feeds.publish import group_for
 from feeds.store import get_store
+from tests.feeds.conftest import make_feed
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_memory_store")]
 
 CHANGELIST = "admin:feeds_feed_changelist"
 SECRET = "sk-admin-5d1e9a77"
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory_store():
-    get_store.cache_clear()
-    yield
-    get_store.cache_clear()
-
-
-def make_feed(upstream, name: str = "up", **kw) -> Feed:
-    kw.setdefault("adapter", "binance")
-    kw.setdefault("symbols", "AAPL,MSFT")
-    return Feed.objects.create(name=name, url=upstream.url(), **kw)
 
 
 def act(client, action: str, *feeds: Feed):

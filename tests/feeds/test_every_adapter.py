@@ -22,6 +22,8 @@ from feeds.models import Feed
 from feeds.services import feed_poll
 from tests.feeds.conftest import FIXTURES
 
+pytestmark = pytest.mark.usefixtures("fresh_memory_store")
+
 SECRET = "sk-every-3e8b1d20"
 YAHOO = {"items": "data", "symbol": "symbol", "price": "regularMarketPrice", "ts": "regularMarketTime"}
 
@@ -59,15 +61,6 @@ CASES = {
     "espn": Case("espn/nba_scoreboard_final.json", "/apis/site/v2/sports/basketball/nba/scoreboard"),
     "json": Case("json/yahoo_finance2_quote.json", "/quotes", options=YAHOO, first_symbol="AAPL"),
 }
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory_store():
-    from feeds.store import get_store
-
-    get_store.cache_clear()
-    yield
-    get_store.cache_clear()
 
 
 def serve(upstream, case: Case) -> None:

@@ -29,29 +29,14 @@ from feeds.adapters.base import (
 )
 from feeds.models import Feed
 from feeds.services import feed_poll, feed_poll_by_id, feeds_claim_due
+from tests.feeds.conftest import make_feed
 from tests.upstream import Scripted, Upstream
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory_store():
-    from feeds import store
-
-    store.get_store.cache_clear()
-    yield
-    store.get_store.cache_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_memory_store")]
 
 
 def request(upstream: Upstream, **kw) -> ProviderRequest:
     return ProviderRequest(url=upstream.url(), **kw)
-
-
-def make_feed(upstream: Upstream, **kw) -> Feed:
-    kw.setdefault("name", "up")
-    kw.setdefault("adapter", "binance")
-    kw.setdefault("symbols", "AAPL,MSFT")
-    return Feed.objects.create(url=upstream.url(), **kw)
 
 
 # --- the client ------------------------------------------------------------------------

@@ -7,25 +7,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from feeds.models import Feed
 from feeds.services import backoff_delay, feed_poll, feeds_claim_due
+from tests.feeds.conftest import make_feed
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory_store(monkeypatch):
-    from feeds import store
-
-    store.get_store.cache_clear()
-    yield
-    store.get_store.cache_clear()
-
-
-def make_feed(upstream, **kw) -> Feed:
-    return Feed.objects.create(
-        name=kw.pop("name", "up"), adapter="binance", url=upstream.url(), symbols="AAPL,MSFT", **kw
-    )
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_memory_store")]
 
 
 def test_poll_publishes_changes_only_and_records_health(upstream):

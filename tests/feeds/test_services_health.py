@@ -12,16 +12,7 @@ import pytest
 from feeds.models import Feed
 from feeds.services import feed_poll
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory_store():
-    from feeds import store
-
-    store.get_store.cache_clear()
-    yield
-    store.get_store.cache_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_memory_store")]
 
 
 def test_stale_and_live_are_published_once_even_from_rows_loaded_before_the_last_poll(upstream):

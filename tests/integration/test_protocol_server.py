@@ -191,7 +191,7 @@ async def test_sigterm_sends_a_shutdown_notice_then_closes_with_1001(server):
         assert notice["type"] == "shutdown" and notice["reconnect"] is True
         assert 1000 <= notice["retry_after_ms"] <= 5000
         assert await closed_with(ws) == 1001
-    assert await asyncio.to_thread(proc.popen.wait, 15) is not None
+    await asyncio.to_thread(proc.popen.wait, 15)  # raises TimeoutExpired if it lingers
     assert "closed 1 connections with 1001 before shutdown" in proc.output()
 
 
