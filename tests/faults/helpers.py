@@ -12,6 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from tests import wsclient
+from tests.processes import start_beat, start_web, start_worker
 
 
 class MovingPrice:
@@ -194,3 +195,16 @@ async def orm(fn, *args, **kwargs):
             connection.close()
 
     return await sync_to_async(call, thread_sensitive=False)()
+
+
+async def start_stack_with_viewer(stack, env: dict, worker_env: dict | None = None) -> tuple[int, Viewer]:
+    """Web, worker (on ``worker_env``, else ``env``) and beat, each added to ``stack``; then
+    an AAPL viewer, once its first update came. Returns the web port and the viewer."""
+    web, port = start_web(env)
+    stack.add(web)
+    stack.add(start_worker(worker_env or env))
+    stack.add(start_beat(env))
+    viewer = Viewer(port, ["AAPL"])
+    await viewer.start()
+    await viewer.wait_for(lambda f: f.get("type") == "update", timeout=20)
+    return port, viewer

@@ -24,7 +24,6 @@ from feeds.models import Feed
 from tests.conftest import database_url
 from tests.faults.helpers import (
     MovingPrice,
-    Viewer,
     assert_in_order_without_duplicates,
     create_feed,
     get_json,
@@ -32,9 +31,10 @@ from tests.faults.helpers import (
     orm,
     report,
     scrape,
+    start_stack_with_viewer,
 )
 from tests.faults.services import TcpProxy
-from tests.processes import free_port, start_beat, start_web, start_worker
+from tests.processes import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -81,13 +81,9 @@ async def test_workers_keep_publishing_through_a_database_outage(fault_env, upst
     await orm(User.objects.create_superuser, "ops", "ops@example.com", "s3cret-pass")
     mover = MovingPrice(upstream)
     try:
-        web, port = start_web(env)
-        stack.add(web)
-        stack.add(start_worker({**env, "TICKER_METRICS_PORT": str(metrics_port)}))
-        stack.add(start_beat(env))
-        viewer = Viewer(port, ["AAPL"])
-        await viewer.start()
-        await viewer.wait_for(lambda f: f.get("type") == "update", timeout=20)
+        port, viewer = await start_stack_with_viewer(
+            stack, env, {**env, "TICKER_METRICS_PORT": str(metrics_port)}
+        )
         await asyncio.sleep(3)  # every worker child has run a task and loaded the feeds
         admin = AdminBrowser(port)
         await asyncio.to_thread(admin.login, "ops", "s3cret-pass")

@@ -11,8 +11,13 @@ import asyncio
 
 import pytest
 
-from tests.faults.helpers import MovingPrice, Viewer, assert_in_order_without_duplicates, create_feed, report
-from tests.processes import start_beat, start_web, start_worker
+from tests.faults.helpers import (
+    MovingPrice,
+    assert_in_order_without_duplicates,
+    create_feed,
+    report,
+    start_stack_with_viewer,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -24,13 +29,7 @@ async def test_a_viewer_outliving_the_group_expiry_gets_every_update(fault_env, 
     await create_feed(upstream)
     mover = MovingPrice(upstream, every=0.5)
     try:
-        web, port = start_web(env)
-        stack.add(web)
-        stack.add(start_worker(env))
-        stack.add(start_beat(env))
-        viewer = Viewer(port, ["AAPL"])
-        await viewer.start()
-        await viewer.wait_for(lambda f: f.get("type") == "update", timeout=20)
+        _, viewer = await start_stack_with_viewer(stack, env)
         await asyncio.sleep(4 * GROUP_EXPIRY_S)
         updates = [f for f in viewer.data("AAPL") if f["type"] == "update"]
         seqs = [f["seq"] for f in updates]

@@ -12,8 +12,13 @@ import time
 
 import pytest
 
-from tests.faults.helpers import MovingPrice, Viewer, assert_in_order_without_duplicates, create_feed, report
-from tests.processes import start_beat, start_web, start_worker
+from tests.faults.helpers import (
+    MovingPrice,
+    assert_in_order_without_duplicates,
+    create_feed,
+    report,
+    start_stack_with_viewer,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -24,14 +29,7 @@ async def test_viewers_get_updates_again_after_a_redis_restart(fault_env, own_re
     await create_feed(upstream)
     mover = MovingPrice(upstream)
     try:
-        web, port = start_web(fault_env)
-        stack.add(web)
-        stack.add(start_worker(fault_env))
-        stack.add(start_beat(fault_env))
-
-        viewer = Viewer(port, ["AAPL"])
-        await viewer.start()
-        await viewer.wait_for(lambda f: f.get("type") == "update", timeout=20)
+        _, viewer = await start_stack_with_viewer(stack, fault_env)
         before = viewer.data("AAPL")
         last_seq_before = before[-1]["seq"]
 

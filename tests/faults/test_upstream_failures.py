@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import time
-import urllib.request
 
 import pytest
-from asgiref.sync import sync_to_async
 
 from feeds.models import Feed
 from tests.faults.helpers import (
     MovingPrice,
-    Viewer,
     assert_in_order_without_duplicates,
     create_feed,
     metric,
+    orm,
     report,
+    scrape,
+    start_stack_with_viewer,
     track_requests,
 )
 from tests.faults.services import TcpProxy
-from tests.processes import free_port, start_beat, start_web, start_worker
+from tests.processes import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 
@@ -34,19 +34,12 @@ INTERVAL = 0.5
 
 
 def error_polls(port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
-        return metric(resp.read().decode(), "ticker_feed_polls_total", feed="up", outcome="error")
+    return metric(scrape(port), "ticker_feed_polls_total", feed="up", outcome="error")
 
 
-@sync_to_async
-def feed_health() -> tuple[int, str]:
-    from django.db import connection
-
-    try:
-        feed = Feed.objects.get(name="up")
-        return feed.consecutive_failures, feed.last_error
-    finally:
-        connection.close()
+async def feed_health() -> tuple[int, str]:
+    feed = await orm(Feed.objects.get, name="up")
+    return feed.consecutive_failures, feed.last_error
 
 
 async def test_feed_backs_off_goes_stale_and_recovers_from_each_upstream_failure(fault_env, upstream, stack):
@@ -56,13 +49,9 @@ async def test_feed_backs_off_goes_stale_and_recovers_from_each_upstream_failure
     mover = MovingPrice(upstream)
     metrics_port = free_port()
     try:
-        web, port = start_web(fault_env)
-        stack.add(web)
-        stack.add(start_worker({**fault_env, "TICKER_METRICS_PORT": str(metrics_port)}))
-        stack.add(start_beat(fault_env))
-        viewer = Viewer(port, ["AAPL"])
-        await viewer.start()
-        await viewer.wait_for(lambda f: f.get("type") == "update", timeout=20)
+        _, viewer = await start_stack_with_viewer(
+            stack, fault_env, {**fault_env, "TICKER_METRICS_PORT": str(metrics_port)}
+        )
 
         def down():
             proxy.cut()
