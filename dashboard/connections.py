@@ -133,6 +133,4 @@ async def get_registry() -> Registry:
 
 
 async def stop_registry() -> None:
-    registry = registries.pop()
-    if registry is not None:
-        await registry.stop()
+    await registries.stop()

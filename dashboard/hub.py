@@ -246,6 +246,4 @@ async def get_hub() -> Hub:
 
 
 async def stop_hub() -> None:
-    hub = hubs.pop()
-    if hub is not None:
-        await hub.stop()
+    await hubs.stop()

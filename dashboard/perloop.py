@@ -10,9 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
-T = TypeVar("T")
+
+class Stoppable(Protocol):
+    async def stop(self) -> None: ...
+
+
+T = TypeVar("T", bound=Stoppable)
 
 
 class PerLoop(Generic[T]):
@@ -42,12 +47,13 @@ class PerLoop(Generic[T]):
                 return fut.result()
         return None
 
-    def pop(self) -> T | None:
-        """Forget this loop's instance and return it if it had started."""
+    async def stop(self) -> None:
+        """Forget this loop's instance and, if it had started, stop it."""
         instance = self.current()
         with contextlib.suppress(RuntimeError):
             self._futures.pop(asyncio.get_running_loop(), None)
-        return instance
+        if instance is not None:
+            await instance.stop()
 
     def started(self) -> list[tuple[asyncio.AbstractEventLoop, T]]:
         """Every loop's started instance (for metrics, from any thread)."""

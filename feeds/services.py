@@ -148,11 +148,11 @@ def feed_fetch_records(*, feed: Feed) -> list[Record]:
     ).records
 
 
-def poll_lease_ttl(feed: Feed) -> float:
+def poll_lease_ttl(feed: Feed, spec: FeedSpec) -> float:
     """How long one poll of ``feed`` may take: its retry budget (the interval), each request's
     timeout, and a margin. A poll whose worker was killed holds the feed no longer than that."""
     try:
-        requests = len(get_adapter(feed.adapter).requests(feed.spec()))
+        requests = len(get_adapter(feed.adapter).requests(spec))
     except (KeyError, FeedError):
         requests = 1  # the poll itself reports the error
     return feed.interval + feed.timeout * max(1, requests) + LEASE_MARGIN_S
@@ -168,7 +168,8 @@ def feed_poll(*, feed: Feed) -> PollResult:
     """
     store = get_store()
     result = PollResult(feed=feed.name)
-    with store.lease(f"poll:{feed.pk}", ttl=poll_lease_ttl(feed)) as held:
+    spec = feed.spec()
+    with store.lease(f"poll:{feed.pk}", ttl=poll_lease_ttl(feed, spec)) as held:
         if not held:
             result.skipped = True
             FEED_POLLS.labels(feed.name, "skipped").inc()
@@ -177,7 +178,7 @@ def feed_poll(*, feed: Feed) -> PollResult:
         try:
             fetched = spec_fetch(
                 adapter=feed.adapter,
-                spec=feed.spec(),
+                spec=spec,
                 timeout=feed.timeout,
                 budget=feed.interval,
                 conditional=True,
