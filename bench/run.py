@@ -96,6 +96,16 @@ def cpu_share(pid: int, t0: float, c0: float) -> int:
     return round(100 * (cpu_s(pid) - c0) / (time.time() - t0))
 
 
+def with_values(st: Stack) -> tuple[Child, int]:
+    """A web process over the catalog after 1.5 s of publishing at 200/s: every symbol has a value."""
+    st.catalog(UNIVERSE)
+    web, port = st.web()
+    pub = st.publisher()
+    pub.tell({"start": time.time(), "plan": [[1.5, 200]], "universe": UNIVERSE})
+    pub.event("result", 30)
+    return web, port
+
+
 # --- the reference -------------------------------------------------------------------------
 def reference(a, conns: int, frames: float, seconds: float) -> dict:
     """The bare-ASGI app under the same server: delivered frames/s and latency at ``frames`` asked."""
@@ -197,13 +207,9 @@ def goal3(a) -> bool:
         f"== goal 3: {conns:,} connections x {PER} symbols held by one process, {offer}; {frames:,} frames/s asked"
     )
     with Stack(a.redis_url, a.server_opts) as st:
-        st.catalog(UNIVERSE)
-        web, port = st.web()
-        pub = st.publisher()
-        pub.tell({"start": time.time(), "plan": [[1.5, 200]], "universe": UNIVERSE})
-        pub.event("result", 30)
+        web, port = with_values(st)
         base = rss_kb(web.pid)
-        pub2 = st.publisher()
+        pub = st.publisher()
         loaders = st.loaders(
             [port], conns, 4, per=PER, universe=UNIVERSE, deflate=not a.no_offer, batch=250, timeout=60
         )
@@ -220,7 +226,7 @@ def goal3(a) -> bool:
             loaders,
             [[dur + 1, rate]],
             [(start + 1, start + 1 + dur)],
-            publisher=pub2,
+            publisher=pub,
             start=start,
             during=sample,
         )
@@ -248,11 +254,7 @@ def goal4(a) -> bool:
     conns = 5000
     say(f"== goal 4: reconnect storm: {conns:,} clients connect and subscribe to {PER} symbols at once")
     with Stack(a.redis_url, a.server_opts) as st:
-        st.catalog(UNIVERSE)
-        web, port = st.web()
-        pub = st.publisher()
-        pub.tell({"start": time.time(), "plan": [[1.5, 200]], "universe": UNIVERSE})
-        pub.event("result", 30)
+        web, port = with_values(st)
         loaders = st.loaders(
             [port], conns, 1, per=PER, universe=UNIVERSE, storm=True, snapshots=PER, timeout=15
         )
