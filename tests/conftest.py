@@ -61,3 +61,12 @@ def database_url() -> str:
 def process_env(transactional_db, redis_env) -> dict[str, str]:
     """Everything a web/worker/beat process needs to share this test's database and Redis."""
     return {**redis_env, "DATABASE_URL": database_url(), "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+
+
+def session_cookie(user) -> str:
+    """A ``Cookie`` header value that signs ``user`` in, for sockets and raw HTTP clients."""
+    from django.test import Client
+
+    http = Client()
+    http.force_login(user)
+    return f"sessionid={http.cookies['sessionid'].value}"

@@ -15,9 +15,8 @@ from types import SimpleNamespace
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group
 from django.db import connections
-from django.test import Client as HttpClient
 
 from feeds import store
 from feeds.models import Feed
@@ -123,12 +122,6 @@ def commit(prices: dict[str, float]) -> list[dict]:
 
 async def update_feed(name: str, **fields) -> None:
     await sync_to_async(Feed.objects.filter(name=name).update)(**fields)
-
-
-def session_cookie(user: User) -> str:
-    http = HttpClient()
-    http.force_login(user)
-    return f"sessionid={http.cookies['sessionid'].value}"
 
 
 @pytest.fixture

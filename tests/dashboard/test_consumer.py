@@ -11,7 +11,8 @@ from django.test import override_settings
 
 from dashboard.connections import get_registry
 from feeds.publish import status_publish, updates_publish
-from tests.dashboard.conftest import Closed, Socket, commit, session_cookie, update_feed
+from tests.conftest import session_cookie
+from tests.dashboard.conftest import Closed, Socket, commit, update_feed
 
 
 async def test_subscribe_folds_case_and_duplicates_and_every_ack_carries_the_whole_set(app):

@@ -11,10 +11,10 @@ import urllib.request
 import pytest
 from django.contrib.auth.models import User
 from django.db import connections
-from django.test import Client as HttpClient
 
 from feeds.models import Feed
 from tests import wsclient
+from tests.conftest import session_cookie
 from tests.processes import start_beat, start_web, start_worker
 
 pytestmark = pytest.mark.integration
@@ -24,10 +24,7 @@ pytestmark = pytest.mark.integration
 def stack(process_env, upstream):
     upstream.set_prices({"AAPL": 100.0, "MSFT": 200.0})
     Feed.objects.create(name="up", adapter="binance", url=upstream.url(), symbols="AAPL,MSFT", interval=0.5)
-    User.objects.create_superuser("ops", password="pw")
-    http = HttpClient()
-    http.login(username="ops", password="pw")
-    cookie = f"sessionid={http.cookies['sessionid'].value}"
+    cookie = session_cookie(User.objects.create_superuser("ops", password="pw"))
     env = {**process_env, "TICKER_VIEWERS_PUBLISH_S": "0.5", "TICKER_HUB_RECONCILE_S": "0.5"}
     procs = []
 

@@ -15,12 +15,12 @@ import websockets
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import User
 from django.db import connections
-from django.test import Client as HttpClient
 from django.test import override_settings
 
 from dashboard import viewers
 from feeds.models import Feed
 from tests import wsclient
+from tests.conftest import session_cookie
 from tests.dashboard.wire import Publisher, RawClient
 from tests.processes import start_web
 
@@ -213,11 +213,9 @@ async def test_login_required_guards_the_page_the_apis_and_the_socket(server):
     assert [status("/"), status("/api/symbols"), status("/api/history/AAPL")] == [302, 403, 403]
 
     def sign_in() -> str:
-        User.objects.create_user("ann", password="pw")
-        http = HttpClient()
-        http.login(username="ann", password="pw")
+        cookie = session_cookie(User.objects.create_user("ann", password="pw"))
         connections.close_all()  # this thread's connection, or the test database cannot be dropped
-        return f"sessionid={http.cookies['sessionid'].value}"
+        return cookie
 
     cookie = await sync_to_async(sign_in)()
     assert [status("/", cookie), status("/api/symbols", cookie)] == [200, 200]
